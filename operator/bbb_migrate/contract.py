@@ -1,0 +1,132 @@
+"""The recorder's contract, shared by the recorder program and both executors.
+
+One program renders (presentation) or downloads (video) one recording. Its inputs come as
+arguments (see ``bbb-migrate record --help``); its outputs are the video file, a result JSON next
+to it and an exit code. Executors never parse logs: they read the exit code and the result JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """Recorder exit codes. 1x are retryable, 2x are permanent."""
+
+    OK = 0
+    NETWORK = 10  # server unreachable, 5xx, connection cut: retry later
+    STALL = 11  # the player stopped making progress
+    CRASH = 12  # Chromium, Xvfb, PulseAudio or ffmpeg died
+    DEADLINE = 13  # the recorder's own deadline passed
+    VERIFY = 14  # the output failed verification (duration, audio, black frames)
+    NOT_FOUND = 20  # the recording or its playback page does not exist
+    INVALID_URL = 21  # the URL is not a BBB playback URL
+    UNSUPPORTED = 22  # a playback format the recorder cannot handle
+    USAGE = 23  # bad arguments
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may succeed."""
+        return 10 <= self.value < 20
+
+    @property
+    def exit_class(self) -> str:
+        """A short stable label for status, metrics and logs."""
+        return self.name.lower().replace("_", "-")
+
+
+def classify_exit(code: int | None) -> ExitCode:
+    """Map any process exit status to an :class:`ExitCode`.
+
+    A status the recorder never uses (a signal, an OOM kill as 137, a Python traceback as 1) is
+    a crash: retryable, since a fresh container usually gets further.
+    """
+    if code is None:
+        return ExitCode.CRASH
+    try:
+        return ExitCode(code)
+    except ValueError:
+        return ExitCode.CRASH
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(value: str, max_length: int = 120) -> str:
+    """A file-name-safe form of a record ID or name: never a path, never hidden, never empty."""
+    cleaned = _UNSAFE.sub("_", value).strip("._-")[:max_length]
+    return cleaned or "unnamed"
+
+
+def render_output_path(work_dir: str | os.PathLike[str], record_id: str) -> Path:
+    """Where the recorder writes one recording's video, keyed by its (sanitised) record ID."""
+    return Path(work_dir) / "renders" / f"{safe_name(record_id)}.mp4"
+
+
+def result_path(output: str | os.PathLike[str]) -> Path:
+    """The result JSON written beside an output file."""
+    output = Path(output)
+    return output.with_name(output.name + ".result.json")
+
+
+def log_path(output: str | os.PathLike[str]) -> Path:
+    """The recorder's log file beside an output file."""
+    output = Path(output)
+    return output.with_name(output.name + ".log")
+
+
+@dataclass
+class RecorderResult:
+    """What the recorder says about one attempt; written as JSON beside the output."""
+
+    record_id: str
+    source_url: str
+    output: str
+    kind: str  # "render" or "download"
+    exit_code: int
+    exit_class: str
+    message: str = ""
+    duration_seconds: float | None = None
+    expected_duration_seconds: float | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    wall_seconds: float | None = None
+    cpu_seconds: float | None = None
+    chromium_version: str | None = None
+    ffmpeg_version: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the output file is finished and verified."""
+        return self.exit_code == ExitCode.OK
+
+    def write(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write atomically (temporary file + rename), so a reader never sees half a JSON."""
+        target = Path(path) if path is not None else result_path(self.output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(self), handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, target)
+        return target
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> RecorderResult:
+        """Read a result JSON; unknown keys (from a newer recorder) go to ``extra``."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        known = {f for f in cls.__dataclass_fields__}
+        extra = {k: v for k, v in data.items() if k not in known}
+        fields = {k: v for k, v in data.items() if k in known}
+        fields.setdefault("extra", {}).update(extra)
+        return cls(**fields)
