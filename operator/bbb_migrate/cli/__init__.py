@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "status": "run:status",
     "retry-failed": "run:retry_failed",
     "demo": "run:demo",
-    "operator": "operator:operator",
+    "operator": "cluster:operator",
 }
 
 
