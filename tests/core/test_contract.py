@@ -1,0 +1,48 @@
+"""The recorder contract shared by the recorder and both executors."""
+
+import json
+
+from bbb_migrate.contract import (
+    ExitCode,
+    RecorderResult,
+    classify_exit,
+    render_output_path,
+    result_path,
+    safe_name,
+)
+
+
+def test_exit_codes_split_retryable_and_permanent():
+    assert {c for c in ExitCode if c.retryable} == {
+        ExitCode.NETWORK, ExitCode.STALL, ExitCode.CRASH, ExitCode.DEADLINE, ExitCode.VERIFY}
+    assert not ExitCode.NOT_FOUND.retryable and not ExitCode.OK.retryable
+    assert ExitCode.INVALID_URL.exit_class == "invalid-url"
+
+
+def test_unknown_statuses_are_crashes():
+    assert classify_exit(None) is ExitCode.CRASH
+    assert classify_exit(137) is ExitCode.CRASH
+    assert classify_exit(-9) is ExitCode.CRASH
+    assert classify_exit(20) is ExitCode.NOT_FOUND
+
+
+def test_names_from_recordings_never_become_paths(tmp_path):
+    assert safe_name("../../etc/passwd") == "etc_passwd"
+    assert safe_name("..") == "unnamed"
+    assert safe_name("a/b\\c d") == "a_b_c_d"
+    path = render_output_path(tmp_path, "../x/../../y")
+    assert path.parent == tmp_path / "renders"
+
+
+def test_result_json_round_trip_and_atomic_write(tmp_path):
+    out = tmp_path / "renders" / "rec.mp4"
+    result = RecorderResult(record_id="rec", source_url="http://x/", output=str(out),
+                            kind="render", exit_code=0, exit_class="ok", size_bytes=10)
+    written = result.write()
+    assert written == result_path(out) and written.name == "rec.mp4.result.json"
+    assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temp file left
+    data = json.loads(written.read_text())
+    data["newer_field"] = 1
+    written.write_text(json.dumps(data))
+    again = RecorderResult.read(written)
+    assert again.ok and again.size_bytes == 10 and again.extra == {"newer_field": 1}
