@@ -9,7 +9,7 @@ Secrets are never inline: every credential is a :class:`~bbb_migrate.credentials
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -117,6 +117,14 @@ class Selection(_Model):
         default_factory=list, description="Skip these bbb-origin-server-name values."
     )
 
+    @field_validator("start_after", "start_before")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A date without a zone is taken as UTC, so comparisons never fail."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
     @model_validator(mode="after")
     def _window(self) -> Selection:
         if self.last is not None and self.last < self.first:
@@ -142,6 +150,11 @@ class ClaimSettings(_Model):
     recorder_id: int = Field(1, ge=1, description="recorder_recorder.id (Pod SCRIPT_RECORDER_ID).")
     recorder_path: str = Field(
         "/data/ftp-pod/ftp/", description="Pod DEFAULT_RECORDER_PATH, as this executor sees it."
+    )
+    pod_recorder_path: str | None = Field(
+        None,
+        description="DEFAULT_RECORDER_PATH as Pod itself sees it, for the path stored in "
+        "recorder_recordingfiletreatment.file (default: recorderPath).",
     )
     register_claimable: bool = Field(
         False, description="Also write recorder_recordingfiletreatment so teachers see it at once."

@@ -1,0 +1,191 @@
+"""Benchmark: list and plan 10,000 and 50,000 recordings from the simulator.
+
+Compares, in the same run and against the same simulator:
+
+* ``streaming``        the project's path: ``list_recordings`` (paging auto: 100 per page, then
+                       the format re-read in batches of 50 IDs) and ``build_plan``;
+* ``streaming-single`` the same parser on one unpaged reply (the request Pod makes), to show
+                       the parser alone;
+* ``naive``            Pod's way: one request, the whole body in memory,
+                       ``defusedxml.minidom.parseString`` and ``getElementsByTagName``, then the
+                       same Recording values and the same ``build_plan``.
+
+The simulator runs in its own process (its memory is not counted) and every measurement runs
+in a fresh child process: wall time of listing + planning, and peak resident memory
+(``ru_maxrss``) of that child, with the interpreter-and-imports baseline shown apart.
+
+Targets (issue 2): at least 2x faster and 5x less peak memory than the naive baseline (checked
+on the same single request, ``streaming-single`` vs ``naive``), and 50,000 recordings listed and
+planned in under 30 s and under 300 MB (checked for both streaming paths). The paged path is
+shown against the baseline too: it parses every recording twice on purpose (BBB 2.6+ pages
+may hide formats, see ``source.client``), so its ratio is lower.
+
+    python bench/bench_listing.py                  # 10,000 and 50,000
+    python bench/bench_listing.py --sizes 2000     # a quick run
+Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+SECRET = "bench-secret"
+METHODS = ("streaming", "streaming-single", "naive")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _spec(url: str, paging: str):
+    from bbb_migrate.spec import parse_spec
+
+    return parse_spec({"source": {"url": url, "secretRef": {"env": "BENCH_SECRET"},
+                                  "paging": paging, "timeoutSeconds": 600},
+                       "mode": "claim", "dryRun": True})
+
+
+def naive_list(url: str) -> list:
+    """Pod's listing: whole body, DOM parse, getElementsByTagName (as migrate_bbb_recordings)."""
+    from datetime import UTC, datetime
+
+    import requests
+    from defusedxml import minidom
+
+    from bbb_migrate.models import Playback, Recording
+    from bbb_migrate.source.checksum import sign
+
+    body = requests.get(f"{url.rstrip('/')}/api/getRecordings?checksum="
+                        f"{sign('getRecordings', '', SECRET, 'sha256')}", timeout=600).content
+    doc = minidom.parseString(body)
+    if doc.getElementsByTagName("returncode")[0].firstChild.data != "SUCCESS":
+        raise RuntimeError("getRecordings failed")
+
+    def text(node, tag):
+        found = node.getElementsByTagName(tag)
+        if not found or found[0].firstChild is None:
+            return ""
+        return found[0].firstChild.data.strip()
+
+    out = []
+    for rec in doc.getElementsByTagName("recording"):
+        metadata = {}
+        for meta in rec.getElementsByTagName("metadata"):
+            for child in meta.childNodes:
+                if child.nodeType == child.ELEMENT_NODE:
+                    metadata[child.tagName] = (child.firstChild.data.strip()
+                                               if child.firstChild else "")
+        playbacks = tuple(
+            Playback(type=text(fmt, "type"), url=text(fmt, "url"),
+                     length_minutes=int(text(fmt, "length") or 0) or None)
+            for fmt in rec.getElementsByTagName("format"))
+        end = text(rec, "endTime")
+        out.append(Recording(
+            record_id=text(rec, "recordID"), meeting_id=text(rec, "meetingID"),
+            name=text(rec, "name"),
+            start_time=datetime.fromtimestamp(int(text(rec, "startTime")) / 1000, tz=UTC),
+            end_time=datetime.fromtimestamp(int(end) / 1000, tz=UTC) if end else None,
+            state=text(rec, "state"), published=text(rec, "published") == "true",
+            metadata=metadata, playbacks=playbacks))
+    return out
+
+
+def child(method: str, url: str) -> None:
+    """One measurement in this (fresh) process; prints one JSON line."""
+    from defusedxml import minidom  # noqa: F401 (imported before the baseline, like the rest)
+
+    from bbb_migrate.plan import build_plan
+    from bbb_migrate.source import list_recordings
+
+    spec = _spec(url, "off" if method == "streaming-single" else "auto")
+    baseline = _rss_mb()
+    start = time.perf_counter()
+    lister = naive_list if method == "naive" else lambda u: list_recordings(spec.source, SECRET)
+    recordings = lister(url)
+    plan = build_plan(recordings, spec)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"method": method, "seconds": seconds, "peak_mb": _rss_mb(),
+                      "baseline_mb": baseline, "recordings": len(recordings),
+                      "planned": len(plan.items), "actions": plan.counts()}))
+
+
+def start_simulator(size: int) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "BENCH_SECRET": SECRET}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bbb_migrate.cli", "simulate", "--catalogue", str(size),
+         "--port", "0", "--secret-env", "BENCH_SECRET"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    line = proc.stdout.readline()
+    if "API URL" not in line:
+        proc.kill()
+        raise SystemExit(f"simulator did not start: {line!r}")
+    return proc, line.split("API URL ")[1].split()[0]
+
+
+def measure(method: str, url: str) -> dict:
+    env = {**os.environ, "BENCH_SECRET": SECRET}
+    out = subprocess.run([sys.executable, __file__, "--child", method, "--url", url],
+                         capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.url)
+        return 0
+
+    missed = []
+    print(f"{'size':>7} {'method':<17} {'listed':>7} {'seconds':>8} {'peak MB':>8} "
+          f"{'(imports MB)':>12}")
+    for size in args.sizes:
+        sim, url = start_simulator(size)
+        try:
+            results = {m: measure(m, url) for m in METHODS}
+        finally:
+            sim.terminate()
+            sim.wait(timeout=30)
+        for method, r in results.items():
+            print(f"{size:>7} {method:<17} {r['recordings']:>7} {r['seconds']:>8.2f} "
+                  f"{r['peak_mb']:>8.1f} {r['baseline_mb']:>12.1f}")
+        naive, stream = results["naive"], results["streaming"]
+        single = results["streaming-single"]
+        if not (naive["recordings"] == stream["recordings"] == single["recordings"]):
+            missed.append(f"{size}: the three methods listed different counts")
+        for name, r in (("streaming", stream), ("streaming-single", single)):
+            speed = naive["seconds"] / r["seconds"]
+            memory = naive["peak_mb"] / r["peak_mb"]
+            extra = ((naive["peak_mb"] - naive["baseline_mb"])
+                     / max(1.0, r["peak_mb"] - r["baseline_mb"]))
+            print(f"{size:>7} {name:<17} vs naive: {speed:.1f}x faster, {memory:.1f}x less peak "
+                  f"memory ({extra:.1f}x less above the imports)")
+        # Ratio targets: the same single request as Pod's, parsed both ways.
+        speed = naive["seconds"] / single["seconds"]
+        memory = naive["peak_mb"] / single["peak_mb"]
+        if speed < 2:
+            missed.append(f"{size}: only {speed:.1f}x faster than naive (target 2x)")
+        if memory < 5:
+            missed.append(f"{size}: only {memory:.1f}x less memory than naive (target 5x)")
+        for name, r in (("streaming", stream), ("streaming-single", single)):
+            if size >= 50_000 and (r["seconds"] >= 30 or r["peak_mb"] >= 300):
+                missed.append(f"{size} {name}: {r['seconds']:.1f} s / {r['peak_mb']:.0f} MB "
+                              "(target < 30 s and < 300 MB)")
+    for line in missed:
+        print("MISSED:", line)
+    if not missed:
+        print("all targets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

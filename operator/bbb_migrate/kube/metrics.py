@@ -1,0 +1,78 @@
+"""Prometheus metrics of the operator (served by ``prometheus_client`` on its own port).
+
+No record-ID label anywhere: 10,000 recordings must not become 10,000 time series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kubernetes.client.exceptions import ApiException
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+RECORDINGS = Gauge("bbb_migrate_recordings", "Recordings by phase",
+                   ["namespace", "migration", "phase"])
+JOBS_IN_FLIGHT = Gauge("bbb_migrate_jobs_in_flight", "Recorder Jobs queued or running",
+                       ["namespace", "migration"])
+JOBS_CREATED = Counter("bbb_migrate_jobs_created_total", "Recorder Jobs created")
+PUBLISHED = Counter("bbb_migrate_published_total", "Recordings published", ["mode"])
+FAILURES = Counter("bbb_migrate_failures_total",
+                   "Failed attempts (render or publish), by reason", ["reason"])
+RENDER_RATIO = Histogram(
+    "bbb_migrate_render_seconds_per_recorded_second",
+    "Recorder wall seconds per second of recording",
+    buckets=(0.1, 0.25, 0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0),
+)
+API_REQUESTS = Counter("bbb_migrate_api_requests_total", "Kubernetes API calls",
+                       ["verb", "resource"])
+API_ERRORS = Counter("bbb_migrate_api_errors_total", "Kubernetes API errors",
+                     ["verb", "resource"])
+DB_ERRORS = Counter("bbb_migrate_db_errors_total", "Pod / Moodle database errors on publish")
+BBB_ERRORS = Counter("bbb_migrate_bbb_errors_total", "BBB API errors", ["key"])
+
+_EXPECTED = (404, 409)
+
+
+@contextmanager
+def api_call(verb: str, resource: str) -> Iterator[None]:
+    """Count one API call, and its failure unless it is an expected 404/409."""
+    API_REQUESTS.labels(verb, resource).inc()
+    try:
+        yield
+    except ApiException as exc:
+        if exc.status not in _EXPECTED:
+            API_ERRORS.labels(verb, resource).inc()
+        raise
+    except Exception:
+        API_ERRORS.labels(verb, resource).inc()
+        raise
+
+
+def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> None:
+    """Refresh the per-phase gauges of one migration."""
+    for key, value in counts.items():
+        if key in ("total", "rendered", "inFlight"):
+            continue
+        phase = key[0].upper() + key[1:]
+        RECORDINGS.labels(namespace, migration, phase).set(value)
+    JOBS_IN_FLIGHT.labels(namespace, migration).set(counts.get("inFlight", 0))
+
+
+def forget(namespace: str, migration: str) -> None:
+    """Drop the series of a deleted migration."""
+    for key in ("Pending", "Queued", "Rendering", "Rendered", "Published", "Skipped", "Failed"):
+        try:
+            RECORDINGS.remove(namespace, migration, key)
+        except KeyError:
+            pass
+    try:
+        JOBS_IN_FLIGHT.remove(namespace, migration)
+    except KeyError:
+        pass
+
+
+def serve(port: int) -> None:
+    """Start the metrics HTTP server (a daemon thread); port 0 disables it."""
+    if port:
+        start_http_server(port)

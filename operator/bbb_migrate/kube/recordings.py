@@ -1,0 +1,160 @@
+"""The per-recording child resource ``BBBRecording``: its body, its view, its status.
+
+A child's ``spec`` is written once at planning and holds the listed recording, so publishing
+after a restart needs no new BBB listing. Its ``status`` is a
+:class:`~bbb_migrate.state.RecordingState` (camelCase); no status means the initial state the
+plan decided, which saves one API call per child at planning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..models import Playback, PreviewImage, Recording
+from ..spec import API_GROUP, API_VERSION
+from ..state import Action, RecordingState, initial
+from . import jobs
+
+_STATUS_KEYS = {
+    "phase": "phase", "attempts": "attempts", "publish_attempts": "publishAttempts",
+    "reason": "reason", "exit_class": "exitClass", "last_error": "lastError",
+    "job_name": "jobName", "output_path": "outputPath", "not_before": "notBefore",
+}
+
+
+def recording_to_dict(rec: Recording) -> dict[str, Any]:
+    """A JSON-ready form of a listed recording (kept in the child's spec)."""
+    return {
+        "recordId": rec.record_id,
+        "meetingId": rec.meeting_id,
+        "name": rec.name,
+        "startTime": rec.start_time.isoformat(),
+        "endTime": rec.end_time.isoformat() if rec.end_time else None,
+        "internalMeetingId": rec.internal_meeting_id,
+        "state": rec.state,
+        "published": rec.published,
+        "participants": rec.participants,
+        "rawSize": rec.raw_size,
+        "isBreakout": rec.is_breakout,
+        "metadata": dict(rec.metadata),
+        "playbacks": [
+            {"type": p.type, "url": p.url, "lengthMinutes": p.length_minutes, "size": p.size,
+             "processingTimeMs": p.processing_time_ms,
+             "previews": [{"url": i.url, "alt": i.alt, "width": i.width, "height": i.height}
+                          for i in p.previews]}
+            for p in rec.playbacks
+        ],
+    }
+
+
+def recording_from_dict(data: dict[str, Any]) -> Recording:
+    """The inverse of :func:`recording_to_dict`."""
+    return Recording(
+        record_id=data["recordId"],
+        meeting_id=data.get("meetingId", ""),
+        name=data.get("name", ""),
+        start_time=datetime.fromisoformat(data["startTime"]),
+        end_time=datetime.fromisoformat(data["endTime"]) if data.get("endTime") else None,
+        internal_meeting_id=data.get("internalMeetingId", ""),
+        state=data.get("state", "published"),
+        published=data.get("published", True),
+        participants=data.get("participants"),
+        raw_size=data.get("rawSize"),
+        is_breakout=data.get("isBreakout", False),
+        metadata=dict(data.get("metadata") or {}),
+        playbacks=tuple(
+            Playback(type=p["type"], url=p["url"], length_minutes=p.get("lengthMinutes"),
+                     size=p.get("size"), processing_time_ms=p.get("processingTimeMs"),
+                     previews=tuple(PreviewImage(url=i["url"], alt=i.get("alt", ""),
+                                                 width=i.get("width"), height=i.get("height"))
+                                    for i in p.get("previews") or ()))
+            for p in data.get("playbacks") or ()
+        ),
+    )
+
+
+def duration_of(rec: Recording) -> float | None:
+    """Best known length: end − start, else the playback's rounded minutes."""
+    if rec.duration_seconds:
+        return rec.duration_seconds
+    lengths = [p.length_minutes for p in rec.playbacks if p.length_minutes]
+    return float(max(lengths) * 60) if lengths else None
+
+
+def child_body(item: Any, *, migration: str, namespace: str, owner_uid: str) -> dict[str, Any]:
+    """The BBBRecording for one :class:`~bbb_migrate.plan.PlanItem`, owned by its migration."""
+    rec: Recording = item.recording
+    name = jobs.child_name(migration, rec.record_id)
+    return {
+        "apiVersion": f"{API_GROUP}/{API_VERSION}",
+        "kind": jobs.CHILD_KIND,
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {**jobs.selector_labels(migration),
+                       jobs.LABEL_RECORD: jobs.label_value(rec.record_id)},
+            "annotations": {jobs.ANNOTATION_RECORD: rec.record_id},
+            "ownerReferences": [jobs.owner_reference(
+                f"{API_GROUP}/{API_VERSION}", "BBBMigration", migration, owner_uid)],
+        },
+        "spec": {
+            "migration": migration,
+            "recordId": rec.record_id,
+            "meetingId": rec.meeting_id,
+            "name": rec.recording_name,
+            "index": item.index,
+            "action": str(item.action),
+            "reason": item.reason,
+            "playbackType": item.playback_type,
+            "sourceUrl": item.source_url,
+            "durationSeconds": duration_of(rec),
+            "recording": recording_to_dict(rec),
+        },
+    }
+
+
+def state_to_status(state: RecordingState, seq: int) -> dict[str, Any]:
+    """The child's status for a state (``seq`` orders the operator's own writes)."""
+    data = state.to_dict()
+    status = {camel: data[snake] for snake, camel in _STATUS_KEYS.items()}
+    status["seq"] = seq
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class ChildView:
+    """The little the scheduler keeps in memory per child (10,000 of them must stay small)."""
+
+    name: str
+    uid: str
+    migration: str
+    record_id: str
+    action: Action
+    index: int
+    source_url: str
+    duration: float | None
+    state: RecordingState
+    seq: int
+
+    @classmethod
+    def from_body(cls, body: Any) -> ChildView:
+        """Parse a watched BBBRecording body."""
+        meta = body.get("metadata") or {}
+        spec = body.get("spec") or {}
+        status = body.get("status") or {}
+        action = Action(spec.get("action", "skip"))
+        record_id = spec.get("recordId", "")
+        if status.get("phase"):
+            values = {snake: status[camel] for snake, camel in _STATUS_KEYS.items()
+                      if status.get(camel) is not None}
+            state = RecordingState.from_dict({"record_id": record_id, "action": action,
+                                              **values})
+        else:
+            state = initial(record_id, action, spec.get("reason", ""))
+        return cls(name=meta.get("name", ""), uid=meta.get("uid", ""),
+                   migration=spec.get("migration", ""), record_id=record_id, action=action,
+                   index=int(spec.get("index") or 0), source_url=spec.get("sourceUrl", ""),
+                   duration=spec.get("durationSeconds"), state=state,
+                   seq=int(status.get("seq") or 0))

@@ -1,0 +1,229 @@
+"""Render one presentation playback: Xvfb + PulseAudio + Chromium + ffmpeg, real time.
+
+Order of events (each step has its own failure and exit code):
+1. private display, sound server and browser; the page loaded over CDP (HTTP 404 → permanent);
+2. the player's ready or error signal (its "404" → permanent), overlays hidden, clock at 0;
+3. ffmpeg opened on both devices, then play pressed at an instant chosen in advance, which is
+   also where ffmpeg cuts both streams (see capture.py): the file starts with playback;
+4. the media clock watched: ``ended`` or the metadata duration ends it, no progress for
+   ``stall_seconds`` is a retryable stall, a dead child a retryable crash;
+5. ffmpeg stopped cleanly (it writes the index), every child stopped on every path.
+Nothing is kept per frame or per poll, so memory stays flat however long the recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+from ..contract import ExitCode
+from .browser import start_chromium
+from .capture import Capture, VideoSettings, ffmpeg_command
+from .display import SINK, start_pulseaudio, start_xvfb
+from .errors import RecorderError
+from .log import EventLog
+from .players import BBB_PLAYBACK_23, PLAY_AT_JS, PRIME_JS, STATUS_JS, with_content_rate
+from .procs import Child, TreeMeter
+from .source import Target, http_failure
+
+POLL_SECONDS = 0.25
+METER_SECONDS = 2.0
+_MEDIA_ERRORS = {1: "aborted", 2: "network error", 3: "decode error", 4: "source not supported"}
+
+
+@dataclass
+class RenderOptions:
+    settings: VideoSettings = field(default_factory=VideoSettings)
+    stall_seconds: float = 30.0
+    load_timeout: float = 120.0
+    content_rate: int = 25  # bbb-playback f= (content redraws per second)
+    audio_delay: float = 0.0  # seconds added to the sound's position (see docs/recorder.md)
+    lead_seconds: float = 2.0  # ffmpeg opens its devices this long before play
+
+
+def render(target: Target, output: Path, duration: float, options: RenderOptions,
+           log: EventLog, deadline: float, meter: TreeMeter) -> dict[str, Any]:
+    """Capture ``target`` into ``output``; return facts for the result's ``extra``."""
+    form = target.form
+    assert form is not None
+    s = options.settings
+    work = Path(tempfile.mkdtemp(prefix="bbb-record-"))
+    children: list[Child] = []
+    facts: dict[str, Any] = {"player": form.name}
+
+    def child_line(name: str, line: str) -> None:
+        log.debug("child-output", child=name, line=line[:500])
+
+    def check_deadline(stage: str) -> None:
+        if time.monotonic() > deadline:
+            raise RecorderError(ExitCode.DEADLINE, f"deadline passed while {stage}")
+
+    try:
+        xvfb, display = start_xvfb(s.width, s.height, child_line)
+        children.append(xvfb)
+        pulse, pulse_server = start_pulseaudio(work / "pulse", child_line)
+        children.append(pulse)
+        chromium, endpoint = start_chromium(s.width, s.height, work / "profile", display,
+                                            pulse_server, child_line)
+        children.append(chromium)
+        log.info("started", display=display, chromium_pid=chromium.pid)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.connect_over_cdp(endpoint, timeout=60_000)
+            facts["chromium_version"] = f"Chromium {browser.version}"
+            context = browser.contexts[0]
+            page = context.pages[0] if context.pages else context.new_page()
+            crashed: list[bool] = []
+            page.on("crash", lambda _page: crashed.append(True))
+            url = target.url
+            if form is BBB_PLAYBACK_23:
+                url = with_content_rate(url, options.content_rate)
+            log.info("loading", url=url)
+            try:
+                response = page.goto(url, wait_until="domcontentloaded",
+                                     timeout=options.load_timeout * 1000)
+            except PlaywrightError as error:
+                raise http_failure(error, None, "playback page") from error
+            if response is None or response.status >= 400:
+                raise http_failure(None, response.status if response else None, "playback page")
+            _wait_ready(page, form, options.load_timeout, check_deadline)
+            page.add_style_tag(content=form.hide_css)
+            page.evaluate(PRIME_JS, form.media_selector)
+            _wait_media(page, form.media_selector, options.load_timeout, check_deadline)
+            log.info("ready", player=form.name)
+
+            start_at = time.time() + options.lead_seconds
+            command = ffmpeg_command(display, pulse_server, f"{SINK}.monitor", output, s,
+                                     start_at, options.audio_delay)
+            capture = Capture(command, child_line)
+            children.append(capture.child)
+            starts = capture.wait_inputs(start_at + 5)
+            facts["input_skew_seconds"] = round(starts.get(1, 0) - starts.get(0, 0), 4)
+            if max(starts.values()) > start_at:
+                log.warning("capture-late", by_seconds=round(max(starts.values()) - start_at, 3))
+            clicked = page.evaluate(PLAY_AT_JS, [start_at, form.play_selector,
+                                                 form.media_selector])
+            log.info("playing", click_delay=round(clicked - start_at, 4))
+            epoch = _watch(page, form.media_selector, duration, options, log, deadline,
+                           meter, crashed, children, capture)
+            facts["play_latency_seconds"] = round(epoch - start_at, 4)
+            status = capture.finish(timeout=max(120.0, duration * 0.05))
+            facts["ffmpeg_progress"] = {
+                k: v for k, v in capture.progress().items()
+                if k in ("frame", "dup_frames", "drop_frames", "speed", "out_time")
+            }
+            if status != 0:
+                raise RecorderError(ExitCode.CRASH, f"ffmpeg exited with status {status}: "
+                                    + " | ".join(capture.state.last_lines[-3:]))
+            with contextlib.suppress(PlaywrightError):
+                browser.close()
+        return facts
+    finally:
+        meter.sample()
+        for child in reversed(children):
+            child.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _wait_ready(page: Any, form: Any, timeout: float, check_deadline: Any) -> None:
+    """Wait for the player's ready signal; its error signal maps to the contract."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        check_deadline("loading the player")
+        try:
+            state = page.evaluate(form.ready_js)
+        except PlaywrightError:
+            state = {"ready": False}  # a navigation in progress
+        if state.get("error") is not None:
+            text = str(state["error"])
+            if text in ("404", "Recording not found"):
+                raise RecorderError(ExitCode.NOT_FOUND, f"player says: {text}")
+            if text == "400":
+                raise RecorderError(ExitCode.INVALID_URL, "player says: 400 (bad record ID)")
+            raise RecorderError(ExitCode.NETWORK, f"player error: {text}")
+        if state.get("ready"):
+            return
+        time.sleep(0.2)
+    raise RecorderError(ExitCode.NETWORK, f"player not ready after {timeout:.0f} s")
+
+
+def _wait_media(page: Any, selector: str, timeout: float, check_deadline: Any) -> None:
+    """Wait until the media clock can play (HAVE_FUTURE_DATA)."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        check_deadline("loading the media")
+        status = page.evaluate(STATUS_JS, selector)
+        if status and status["err"]:
+            raise _media_error(status["err"], started=False)
+        if status and status["rs"] >= 3:
+            return
+        time.sleep(0.2)
+    raise RecorderError(ExitCode.NETWORK, f"media not playable after {timeout:.0f} s")
+
+
+def _media_error(code: int, *, started: bool) -> RecorderError:
+    text = f"media element: {_MEDIA_ERRORS.get(code, code)}"
+    if code == 3 or (code == 4 and not started):
+        return RecorderError(ExitCode.UNSUPPORTED, text)
+    return RecorderError(ExitCode.NETWORK, text)
+
+
+def _watch(page: Any, selector: str, duration: float, options: RenderOptions, log: EventLog,
+           deadline: float, meter: TreeMeter, crashed: list[bool], children: list[Child],
+           capture: Capture) -> float:
+    """Follow the media clock to the end; return the wall time at which media t was 0."""
+    last_t = -1.0
+    last_move = time.monotonic()
+    next_meter = 0.0
+    next_report = time.monotonic() + 60
+    epoch = math.inf
+    while True:
+        now = time.monotonic()
+        if now > deadline:
+            raise RecorderError(ExitCode.DEADLINE, f"deadline passed at media t={last_t:.1f} s")
+        if crashed:
+            raise RecorderError(ExitCode.CRASH, "the page crashed")
+        for child in children:
+            if not child.alive():
+                raise RecorderError(ExitCode.CRASH, f"{child.name} exited "
+                                    f"({child.proc.returncode}) at media t={last_t:.1f} s")
+        try:
+            status = page.evaluate(STATUS_JS, selector)
+        except PlaywrightError as error:
+            raise RecorderError(ExitCode.CRASH, f"lost the browser: {error}") from error
+        if status is None:
+            raise RecorderError(ExitCode.CRASH, "the media element disappeared")
+        if status["err"]:
+            raise _media_error(status["err"], started=True)
+        t = float(status["t"])
+        if t > last_t + 1e-3:
+            last_t, last_move = t, now
+            if not status["paused"] and t > 0.2:
+                epoch = min(epoch, status["now"] - t)
+        elif now - last_move > options.stall_seconds:
+            raise RecorderError(
+                ExitCode.STALL,
+                f"no playback progress for {options.stall_seconds:.0f} s at media t={t:.1f} s")
+        if status["ended"] or t >= duration:
+            log.info("ended", media_t=round(t, 3), by="ended" if status["ended"] else "duration")
+            return epoch if epoch < math.inf else time.time() - t
+        remaining = duration - t
+        if now >= next_meter:
+            rss = meter.sample()
+            next_meter = now + METER_SECONDS
+            if now >= next_report:
+                next_report = now + 60
+                log.info("progress", media_t=round(t, 1), rss_mb=rss // 2**20,
+                         ffmpeg=capture.progress().get("speed"))
+        if remaining < POLL_SECONDS * 2 and not status["paused"]:
+            time.sleep(max(0.0, remaining))  # stop on the metadata duration, not a poll later
+            continue
+        time.sleep(POLL_SECONDS)

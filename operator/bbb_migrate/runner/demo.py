@@ -1,0 +1,126 @@
+"""``bbb-migrate demo``: a real claim-mode migration of the shipped sample, on this machine.
+
+It starts the project's BBB simulator on 127.0.0.1 serving copies of the sample published
+recording (each copy under its own record ID and day, as distinct recordings would be), and runs
+the local runner on it in claim mode: the real recorder renders each presentation with
+Chromium, Xvfb, PulseAudio and ffmpeg, and the publisher moves each MP4 into
+``OUTPUT/recorder/`` under Pod's file name, where Pod's recorder cron would pick it up. No
+database is needed (claim mode without ``registerClaimable``).
+
+Interrupted, the same command resumes: it serves the copies on the port the stored plan uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..spec import parse_spec
+from .executor import Executor
+from .progress import make_reporter
+from .statestore import STATE_FILE, StateStore
+
+SECRET_ENV = "BBB_MIGRATE_DEMO_SECRET"  # noqa: S105 - a variable name
+DAY_MS = 86_400_000
+
+
+def sample_dir() -> Path:
+    """The sample published recording shipped in the package."""
+    base = Path(__file__).resolve().parent.parent / "simulator" / "sample"
+    folders = sorted(p for p in base.iterdir() if (p / "metadata.xml").is_file()) \
+        if base.is_dir() else []
+    if not folders:
+        raise FileNotFoundError(f"no sample recording in {base} (package installed incompletely)")
+    return folders[0]
+
+
+def copy_sample(target: Path, copies: int, source: Path | None = None) -> list[str]:
+    """Copy the sample ``copies`` times into ``target`` with distinct record IDs and days.
+
+    The record ID appears in ``metadata.xml`` (id, links, previews) and names the folder; it
+    is rewritten in both, BBB's way (sha1 of a meeting ID, ``-``, the start in epoch ms).
+    """
+    source = source or sample_dir()
+    old_id = source.name
+    metadata = (source / "metadata.xml").read_text(encoding="utf-8")
+    start_ms = int(metadata.split("<start_time>")[1].split("<")[0])
+    end_ms = int(metadata.split("<end_time>")[1].split("<")[0])
+    ids = []
+    for n in range(1, copies + 1):
+        new_start = start_ms - (n - 1) * DAY_MS  # copy 1 is the newest, then one per day before
+        digest = hashlib.sha1(f"bbb-migrate-demo-{n}".encode(), usedforsecurity=False)
+        new_id = f"{digest.hexdigest()}-{new_start}"
+        folder = target / new_id
+        if not folder.exists():
+            shutil.copytree(source, folder)
+        text = (metadata.replace(old_id, new_id)
+                .replace(f"<start_time>{start_ms}<", f"<start_time>{new_start}<")
+                .replace(f"<end_time>{end_ms}<", f"<end_time>{new_start + end_ms - start_ms}<"))
+        (folder / "metadata.xml").write_text(text, encoding="utf-8")
+        ids.append(new_id)
+    return ids
+
+
+def _stored_port(output: Path) -> int:
+    """The simulator port a previous (interrupted) demo planned with, so that it can resume."""
+    if not (output / STATE_FILE).exists():
+        return 0
+    with StateStore(output / STATE_FILE, readonly=True) as store:
+        fingerprint = store.get_meta("fingerprint")
+    if not fingerprint:
+        return 0
+    return urlsplit(json.loads(fingerprint)["source"]).port or 0
+
+
+def demo_spec(api_url: str, output: Path, parallelism: int) -> dict:
+    """The migration spec the demo runs (printed by ``--json`` consumers as ``spec``)."""
+    return {
+        "source": {"url": api_url, "secretRef": {"env": SECRET_ENV}},
+        "mode": "claim",
+        "pod": {"claim": {"recorderPath": str(output / "recorder")}},
+        "recorder": {"parallelism": parallelism, "attempts": 2},
+        "output": {"directory": str(output)},
+    }
+
+
+def run_demo(output: Path, *, copies: int = 3, parallelism: int = 2,
+             json_output: bool = False) -> int:
+    """Serve the sample, migrate it into ``output``; returns the runner's exit status."""
+    from ..simulator import Simulator, SimulatorConfig
+
+    output = output.expanduser().resolve()
+    (output / "recorder").mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(16)
+    os.environ[SECRET_ENV] = secret  # the spec names the variable, never the value
+    reporter = make_reporter(json_output=json_output)
+    with tempfile.TemporaryDirectory(prefix="bbb-migrate-demo-") as tmp:
+        published = Path(tmp)
+        copy_sample(published, copies)
+        config = SimulatorConfig(secret=secret, published_dir=published,
+                                 port=_stored_port(output))
+        try:
+            simulator = Simulator(config).start()
+        except OSError as exc:
+            raise RuntimeError(f"cannot start the simulator on port {config.port}: {exc}; "
+                               f"remove {output / STATE_FILE} to start the demo afresh") from None
+        try:
+            spec = parse_spec(demo_spec(simulator.api_url, output, parallelism), origin="demo")
+            reporter.event("info", message=f"demo: simulator at {simulator.api_url}, "
+                                              f"{copies} recording(s), output {output}")
+            status = Executor(spec, reporter).run()
+        finally:
+            simulator.stop()
+    videos = sorted((output / "recorder").glob("*.mp4"))
+    if json_output:
+        print(json.dumps({"event": "demo-files", "files": [str(v) for v in videos]}))
+    else:
+        print(f"\nPlayable MP4 files in {output / 'recorder'}:")
+        for video in videos:
+            print(f"  {video.name}  ({video.stat().st_size / 1e6:.1f} MB)")
+    return status

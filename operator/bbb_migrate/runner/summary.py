@@ -1,0 +1,93 @@
+"""Where a migration stands, computed from the state file alone.
+
+Used for the final table of ``run`` and for ``status``, so both always agree and ``status``
+needs neither the BBB server nor the databases.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..state import Phase
+from .statestore import StoredRecording
+
+
+@dataclass
+class FailedRecording:
+    """One failed recording and the reason a person can act on."""
+
+    record_id: str
+    name: str
+    reason: str
+    attempts: int
+
+
+@dataclass
+class Summary:
+    """Counts, reasons and totals of one migration."""
+
+    total: int = 0
+    phases: dict[str, int] = field(default_factory=dict)
+    done: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason → count
+    failed: list[FailedRecording] = field(default_factory=list)
+    remaining: int = 0  # not terminal yet (pending, rendering, rendered)
+    recorded_seconds: float = 0.0  # media duration of the recordings done
+    render_seconds: float = 0.0  # recorder wall time of the renders/downloads kept
+    output_bytes: int = 0  # size of the files rendered or downloaded
+    excluded: dict[str, int] = field(default_factory=dict)  # filtered out by the selection
+
+    @property
+    def finished(self) -> bool:
+        """Every recording is Published, Skipped or Failed."""
+        return self.remaining == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``--json``)."""
+        data = asdict(self)
+        data["recorded_hours"] = round(self.recorded_seconds / 3600, 3)
+        data["render_hours"] = round(self.render_seconds / 3600, 3)
+        data["finished"] = self.finished
+        return data
+
+
+def media_seconds(row: StoredRecording) -> float:
+    """The recording's length: the recorder's measured duration, else BBB's times or length."""
+    if row.result and row.result.get("duration_seconds"):
+        return float(row.result["duration_seconds"])
+    recording = row.item.recording
+    if recording.duration_seconds:
+        return recording.duration_seconds
+    for playback in recording.playbacks:
+        if playback.length_minutes:
+            return playback.length_minutes * 60.0
+    return 0.0
+
+
+def summarize(rows: list[StoredRecording], excluded: dict[str, int] | None = None) -> Summary:
+    """Fold the stored rows into a :class:`Summary`."""
+    summary = Summary(total=len(rows), excluded=dict(excluded or {}))
+    phases: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    for row in rows:
+        state = row.state
+        phases[str(state.phase)] += 1
+        if state.phase is Phase.PUBLISHED:
+            summary.done += 1
+            summary.recorded_seconds += media_seconds(row)
+        elif state.phase is Phase.SKIPPED:
+            skipped[state.reason or "skipped"] += 1
+        elif state.phase is Phase.FAILED:
+            summary.failed.append(FailedRecording(
+                state.record_id, row.item.recording.name,
+                state.reason or state.last_error or "failed", state.attempts))
+        else:
+            summary.remaining += 1
+        if row.result and state.phase in (Phase.PUBLISHED, Phase.RENDERED):
+            summary.render_seconds += float(row.result.get("wall_seconds") or 0.0)
+            summary.output_bytes += int(row.result.get("size_bytes") or 0)
+    summary.phases = dict(phases)
+    summary.skipped = dict(skipped)
+    return summary

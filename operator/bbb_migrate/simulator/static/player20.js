@@ -1,0 +1,101 @@
+/* Simulator copy of the legacy 2.0 player's contract (BBB v2.2.31):
+ * - document.title "Loading" → "Recording Playback" when ready, "Error" on failure with
+ *   #load-msg "Recording not found"
+ * - media clock: #video (<video class="webcam"> in #video-area, or <audio id="video">)
+ *   and window.Popcorn('#video') with currentTime()/play()/pause()
+ * - .acorn-play-button (gains acorn-paused-button while playing) or a click on #video-area
+ * - content: a frame loop acting when the clock moved >= 0.1 s, time rounded with toFixed(1)
+ * - #deskshare-video under #slide, visibility toggled by deskshare.xml; cursor; chat appended */
+"use strict";
+
+(() => {
+  const params = new URLSearchParams(window.location.search);
+  const recordId = params.get("meetingId") || "";
+  const loadMsg = document.getElementById("load-msg");
+
+  function fail(message) {
+    document.title = "Error";
+    loadMsg.textContent = message;
+  }
+
+  window.Popcorn = (selector) => {
+    const media = document.querySelector(selector);
+    return {
+      media,
+      currentTime: (v) => { if (v !== undefined) media.currentTime = v; return media.currentTime; },
+      play: () => media.play(), pause: () => media.pause(), paused: () => media.paused,
+      duration: () => media.duration,
+    };
+  };
+
+  function start(data) {
+    document.getElementById("recording-title").textContent = data.name;
+    const media = document.createElement(data.audioOnly ? "audio" : "video");
+    media.id = "video";
+    media.preload = "auto";
+    if (!data.audioOnly) media.className = "webcam";
+    media.src = data.media;
+    document.getElementById(data.audioOnly ? "chat-area" : "video-area").prepend(media);
+    const deskshare = document.getElementById("deskshare-video");
+    if (data.deskshareMedia) deskshare.src = data.deskshareMedia;
+    const content = new BBBSim.Content(document.getElementById("slide"), data);
+    const chat = document.getElementById("chat");
+    const button = document.querySelector(".acorn-play-button");
+    const timer = document.querySelector(".acorn-timer");
+    const toggle = () => (media.paused ? media.play().catch(() => {}) : media.pause());
+    button.addEventListener("click", toggle);
+    document.getElementById("video-area").addEventListener("click", toggle);
+    media.addEventListener("play", () => button.classList.add("acorn-paused-button"));
+    media.addEventListener("pause", () => button.classList.remove("acorn-paused-button"));
+    media.addEventListener("ended", () => button.classList.remove("acorn-paused-button"));
+
+    let last = -1;
+    let shown = 0;
+    const draw = (t) => {
+      const sharing = content.update(t);
+      deskshare.style.visibility = sharing ? "visible" : "hidden";
+      BBBSim.follow(data.deskshareMedia ? deskshare : null, media, t, sharing);
+      while (shown < data.chat.length && data.chat[shown].t <= t) {
+        const line = document.createElement("div");
+        const name = document.createElement("strong");
+        name.textContent = data.chat[shown].name + ": ";
+        line.append(name, data.chat[shown].message);
+        chat.append(line);
+        shown += 1;
+      }
+      timer.textContent = BBBSim.formatTime(t);
+    };
+    const frame = () => {
+      const now = media.currentTime;
+      if (Math.abs(now - last) >= 0.1) {
+        last = now;
+        draw(parseFloat(now.toFixed(1)));
+      }
+      requestAnimationFrame(frame);
+    };
+    media.addEventListener("seeked", () => { last = media.currentTime; draw(last); });
+    const ready = () => {
+      draw(0);
+      document.getElementById("loading").style.display = "none";
+      document.title = "Recording Playback";
+      requestAnimationFrame(frame);
+    };
+    if (media.readyState >= 1) ready(); else media.addEventListener("loadedmetadata", ready,
+                                                                     { once: true });
+  }
+
+  async function main() {
+    document.getElementById("playback-content").style.visibility = "hidden";
+    let data;
+    try {
+      data = await BBBSim.load(recordId);
+    } catch (error) {
+      fail("Recording not found");
+      return;
+    }
+    if (!data.media) { fail("Recording not found"); return; }
+    document.getElementById("playback-content").style.visibility = "visible";
+    start(data);
+  }
+  main();
+})();

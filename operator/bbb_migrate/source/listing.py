@@ -1,0 +1,81 @@
+"""``list_recordings``: the one entry point the plan and both executors use.
+
+It honours the spec's ``source`` section, including ``cacheFile``: like Pod's ``USE_CACHE``, a
+saved listing is reused instead of asking the server again, but at a path the user chooses and
+written only after a complete, successful listing (atomically, so an interrupted run never leaves
+a half-written cache). The cache is a plain getRecordings reply; a reply saved from a real server
+(Pod's ``getRecordings.xml``) can be used as a cache file too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from ..models import Recording
+from ..spec import Source
+from .client import BBBClient, Progress, merge_formats
+from .errors import BBBError
+from .xmlparse import parse_reply
+from .xmlwrite import write_reply
+
+log = logging.getLogger(__name__)
+
+
+def client_for(source: Source, secret: str) -> BBBClient:
+    """A client configured from the spec's ``source`` section."""
+    return BBBClient(source.url, secret, checksum=str(source.checksum),
+                     timeout=source.timeout_seconds, retries=source.retries,
+                     paging=source.paging, page_size=source.page_size,
+                     verify_tls=source.verify_tls)
+
+
+def list_recordings(source: Source, secret: str, *,
+                    progress: Progress | None = None) -> list[Recording]:
+    """Every recording the source lists (states and meta filters applied by the server)."""
+    cache = Path(source.cache_file).expanduser() if source.cache_file else None
+    if cache is not None and cache.exists():
+        recordings = read_cache(cache)
+        log.info("using the cached listing %s (%d recordings); delete it to list again",
+                 cache, len(recordings))
+        if progress:
+            progress(len(recordings), len(recordings))
+        return recordings
+    client = client_for(source, secret)
+    recordings = client.list_recordings(states=source.states, meta=source.meta,
+                                        progress=progress)
+    if cache is not None:
+        write_cache(cache, recordings)
+        log.info("listing saved to %s", cache)
+    return recordings
+
+
+def read_cache(path: Path) -> list[Recording]:
+    """Recordings from a saved getRecordings reply (malformed ones skipped with a warning)."""
+    try:
+        with path.open("rb") as stream:
+            reply = parse_reply(stream, f"cache file {path}")
+    except OSError as exc:
+        raise BBBError(f"cache file {path}", "cacheUnreadable", exc.strerror or str(exc)
+                       ) from None
+    for line in reply.skipped:
+        log.warning("cache file %s: malformed recording skipped: %s", path, line)
+    if reply.returncode != "SUCCESS":
+        raise BBBError(f"cache file {path}", reply.message_key or "noReturnCode",
+                       reply.message or "the saved reply is not a SUCCESS reply")
+    return merge_formats(reply.recordings)
+
+
+def write_cache(path: Path, recordings: list[Recording]) -> None:
+    """Save a listing as a getRecordings reply, atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            write_reply(recordings, out)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,184 @@
+"""The chart's RBAC grants exactly what the operator calls: every (API group, resource, verb) it
+uses, nothing more.
+
+"What the operator calls" is derived from the operator itself, not copied by hand:
+- its own client calls: every call in ``bbb_migrate/kube/api.py`` is wrapped in
+  ``metrics.api_call(verb, resource)``, with the client object (custom / batch / core) telling the
+  API group;
+- kopf's calls for the handlers it registers: list + watch of every handled resource, and patch
+  (progress annotations, finalizer) of the resources with lifecycle handlers or daemons;
+- Events: kopf posts core/v1 Events (``kopf.info/warn/exception``, and its own on errors);
+- ownerReferences with ``blockOwnerDeletion``: ``update`` on the owner's ``/finalizers``
+  (enforced by the OwnerReferencesPermissionEnforcement admission plugin, e.g. on OpenShift).
+When docs/operator.md carries its table of API calls, that table must say the same.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import pytest
+from conftest import REPO, by_kind, load_crds, manifests
+
+from bbb_migrate.spec import API_GROUP
+
+KUBE = REPO / "operator" / "bbb_migrate" / "kube"
+Call = tuple[str, str, str]  # (apiGroup, resource, verb)
+
+# Client object attribute in KubeApi → API group of what it calls.
+CLIENT_GROUPS = {"custom": API_GROUP, "batch": "batch", "core": ""}
+
+
+def _client_calls() -> set[Call]:
+    """(group, resource, verb) of every ``with metrics.api_call(verb, resource):`` in api.py."""
+    tree = ast.parse((KUBE / "api.py").read_text(encoding="utf-8"))
+    calls: set[Call] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.With):
+            continue
+        for item in node.items:
+            expr = item.context_expr
+            if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+                    and expr.func.attr == "api_call"):
+                continue
+            verb, resource = (a.value for a in expr.args)  # string constants
+            clients = {n.value.attr for n in ast.walk(ast.Module(body=node.body, type_ignores=[]))
+                       if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
+                       and isinstance(n.value.value, ast.Name) and n.value.value.id == "self"
+                       and n.value.attr in CLIENT_GROUPS}
+            assert len(clients) == 1, f"api_call({verb}, {resource}): clients {clients}"
+            calls.add((CLIENT_GROUPS[clients.pop()], resource, verb))
+    assert calls, "no metrics.api_call found in api.py: has the operator's client moved?"
+    return calls
+
+
+def _kopf_calls() -> set[Call]:
+    import kopf
+
+    import bbb_migrate.kube.main  # noqa: F401  (registers the handlers in kopf's registry)
+
+    registry = kopf.get_default_registry()
+    calls: set[Call] = set()
+    watched = (registry._indexing.get_all_handlers() + registry._watching.get_all_handlers()
+               + registry._webhooks.get_all_handlers())
+    lifecycle = registry._spawning.get_all_handlers() + registry._changing.get_all_handlers()
+    for handler in watched + lifecycle:
+        selector = handler.selector
+        plural = selector.plural or selector.any_name
+        calls |= {(selector.group or "", plural, "list"), (selector.group or "", plural, "watch")}
+    for handler in lifecycle:
+        selector = handler.selector
+        calls.add((selector.group or "", selector.plural or selector.any_name, "patch"))
+    if lifecycle:
+        calls.add(("", "events", "create"))  # kopf reports handler failures as Events
+    return calls
+
+
+def _event_calls() -> set[Call]:
+    posts = re.compile(r"\bkopf\.(info|warn|exception|event)\(")
+    if any(posts.search(p.read_text(encoding="utf-8")) for p in KUBE.glob("*.py")):
+        return {("", "events", "create")}
+    return set()
+
+
+def _owner_finalizer_calls() -> set[Call]:
+    """``update`` on ``<owner plural>/finalizers`` for each kind the operator sets as owner."""
+    from bbb_migrate.kube import jobs
+
+    reference = jobs.owner_reference("v", "Kind", "n", "u")
+    if not reference.get("blockOwnerDeletion"):
+        return set()
+    plurals = {kind: crd["spec"]["names"]["plural"] for kind, crd in load_crds().items()}
+    namespace = vars(jobs)
+    calls: set[Call] = set()
+    for path in KUBE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and len(node.args) >= 2
+                    and getattr(node.func, "attr", getattr(node.func, "id", None))
+                    == "owner_reference"):
+                arg = node.args[1]
+                if isinstance(arg, ast.Constant):
+                    kind = arg.value
+                else:
+                    kind = namespace[arg.id if isinstance(arg, ast.Name) else arg.attr]
+                calls.add((API_GROUP, f"{plurals[kind]}/finalizers", "update"))
+    return calls
+
+
+def operator_calls() -> set[Call]:
+    return _client_calls() | _kopf_calls() | _event_calls() | _owner_finalizer_calls()
+
+
+def _granted(rules: list[dict[str, Any]]) -> set[Call]:
+    granted: set[Call] = set()
+    for rule in rules:
+        assert "*" not in rule["verbs"] and "*" not in rule["resources"], rule
+        assert not rule.get("resourceNames") and not rule.get("nonResourceURLs"), rule
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                for verb in rule["verbs"]:
+                    granted.add((group, resource, verb))
+    return granted
+
+
+def _diff(expected: set[Call], actual: set[Call]) -> str:
+    return (f"missing (operator calls, chart does not grant): {sorted(expected - actual)}\n"
+            f"extra (chart grants, operator never calls): {sorted(actual - expected)}")
+
+
+def test_derivation_finds_the_calls_it_should() -> None:
+    """Guard against a derivation that silently finds nothing (and so checks nothing)."""
+    calls = operator_calls()
+    assert (API_GROUP, "bbbmigrations", "watch") in calls
+    assert ("batch", "jobs", "create") in calls
+    assert ("", "secrets", "get") in calls
+    assert ("", "events", "create") in calls
+
+
+@pytest.mark.parametrize("values", [{}, {"watch": {"allNamespaces": True}},
+                                    {"watch": {"namespaces": ["bbb-a", "bbb-b"]}}],
+                         ids=["namespaced", "all-namespaces", "namespace-list"])
+def test_rbac_rules_are_exactly_the_operator_calls(values: dict[str, Any]) -> None:
+    objects = manifests(values)
+    roles = by_kind(objects, "Role") + by_kind(objects, "ClusterRole")
+    assert roles
+    expected = operator_calls()
+    for role in roles:
+        granted = _granted(role["rules"])
+        assert granted == expected, f"{role['kind']}/{role['metadata']['name']}:\n" + _diff(
+            expected, granted)
+
+
+def _documented_calls(text: str) -> set[Call]:
+    """Rows of the docs/operator.md RBAC table: | apiGroup | resource | verbs |."""
+    calls: set[Call] = set()
+    for line in text.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not re.fullmatch(r"[a-z]+(/[a-z]+)?", cells[1] or "-"):
+            continue
+        group = "" if cells[0] in ("", '""', "core", "(core)") else cells[0]
+        verbs = re.findall(r"[a-z]+", cells[2])
+        calls |= {(group, cells[1], verb) for verb in verbs}
+    return calls
+
+
+def test_docs_list_the_same_calls() -> None:
+    doc = REPO / "docs" / "operator.md"
+    if not doc.exists():
+        pytest.skip("docs/operator.md not written yet")
+    documented = _documented_calls(doc.read_text(encoding="utf-8"))
+    if not documented:
+        pytest.skip("docs/operator.md has no RBAC table yet")
+    assert documented == operator_calls(), _diff(operator_calls(), documented)
+
+
+def test_recorder_jobs_get_no_api_access() -> None:
+    objects = manifests({"watch": {"namespaces": ["bbb-a"]}})
+    recorder_accounts = {s["metadata"]["name"] for s in by_kind(objects, "ServiceAccount")
+                         if s["metadata"]["labels"]["app.kubernetes.io/component"] == "recorder"}
+    for binding in by_kind(objects, "RoleBinding"):
+        assert not {s["name"] for s in binding["subjects"]} & recorder_accounts
+
+

@@ -1,0 +1,48 @@
+"""Fixtures of the operator's tests: kmock as the API server, the operator as a process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kube_helpers import (  # noqa: E402
+    Cluster,
+    OperatorProcess,
+    declare_resources,
+    write_kubeconfig,
+)
+
+from bbb_migrate.simulator import Simulator, SimulatorConfig  # noqa: E402
+
+BBB_SECRET = "operator-test-secret"  # noqa: S105 (the simulator's secret in these tests)
+
+
+@pytest.fixture
+def shared_root(tmp_path: Path) -> Path:
+    root = tmp_path / "shared"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+async def cluster(kmock, shared_root: Path) -> Cluster:
+    declare_resources(kmock)
+    return Cluster(kmock, shared_root)
+
+
+@pytest.fixture
+async def operator_process(kmock, cluster: Cluster, tmp_path: Path, shared_root: Path):
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", str(kmock.url))
+    op = OperatorProcess(kubeconfig, shared_root, tmp_path)
+    yield op
+    await op.stop()
+
+
+@pytest.fixture
+def simulator():
+    with Simulator(SimulatorConfig(secret=BBB_SECRET, catalogue_size=30)) as sim:
+        yield sim

@@ -1,0 +1,120 @@
+"""The sample recording rendered through both player URLs (real Chromium, Xvfb, PulseAudio,
+ffmpeg), by two recorders running at the same time on this machine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from rec_analysis import audio_onsets, closest, first_change, frame_at, region_colours
+
+from bbb_migrate.contract import log_path
+from bbb_migrate.simulator.make_sample import BEEPS, DURATION, MARKER_BEEP, SEGMENTS, segment_at
+
+pytestmark = pytest.mark.slow
+
+FORMS = ("2.3", "2.0")
+# A flat part of the slide area in each player's layout at 1280x720 (upper left of the slide,
+# away from the number, the annotations and the cursor).
+SLIDE_BOX = {"2.3": (360, 100, 100, 60), "2.0": (40, 150, 100, 60)}
+PALETTE = {f"{s.kind}{s.number}": s.rgb for s in SEGMENTS}
+SYNC_TOLERANCE = 0.100  # seconds
+CONTROL_BAR_RGB = (45, 55, 66)  # video.js rgba(43,51,63,.95) and Acorn #2f3b45, as captured
+
+
+def probe(path):
+    import subprocess
+
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of",
+                          "json", str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_output_format_and_duration(renders, form):
+    info = probe(renders[form].output)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert (video["codec_name"], video["profile"], video["pix_fmt"]) == ("h264", "High", "yuv420p")
+    assert (video["width"], video["height"], video["r_frame_rate"]) == (1280, 720, "25/1")
+    assert video["avg_frame_rate"] == "25/1"  # constant frame rate
+    assert (audio["codec_name"], audio["sample_rate"]) == ("aac", "48000")
+    assert abs(float(info["format"]["duration"]) - DURATION) <= max(DURATION * 0.01, 1.0)
+    # +faststart: the index (moov) comes before the media data (mdat)
+    head = renders[form].output.read_bytes()[:200_000]
+    assert 0 <= head.find(b"moov") < head.find(b"mdat")
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_result_json_describes_the_file(renders, form):
+    run = renders[form]
+    result = run.result
+    data = run.output.read_bytes()
+    assert result.ok and result.exit_class == "ok" and result.kind == "render"
+    assert result.size_bytes == len(data)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert result.expected_duration_seconds == DURATION
+    assert abs(result.duration_seconds - DURATION) <= 1.0
+    assert result.chromium_version.startswith("Chromium ")
+    assert result.ffmpeg_version.startswith("ffmpeg version")
+    assert result.wall_seconds >= DURATION and result.cpu_seconds > 0
+    assert result.extra["player"] == form
+    # no temporary file left beside the output; the log file is there
+    assert not list(run.output.parent.glob(f".{run.output.name}*"))
+    assert log_path(run.output).read_text().count('"event": "finished"') == 1
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_expected_slide_visible_at_chosen_times(renders, form):
+    colours, fps = region_colours(renders[form].output, SLIDE_BOX[form])
+    for t in (0.5, 3.0, 5.5, 6.5, 9.0, 12.5, 15.0, 19.0):
+        seen = closest(colours[int(t * fps)], PALETTE)
+        seg = segment_at(t)
+        assert seen == f"{seg.kind}{seg.number}", f"at {t} s: {seen}"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_audio_video_sync_within_100ms(renders, form):
+    path = renders[form].output
+    onsets = audio_onsets(path)
+    assert len(onsets) == len(BEEPS) + 1, onsets
+    # the marker beep has no slide change: it only tells where media t=0 is in the file
+    assert abs(onsets[0] - MARKER_BEEP) < 0.3
+    colours, fps = region_colours(path, SLIDE_BOX[form])
+    for beep, onset in zip(BEEPS, onsets[1:], strict=True):
+        seg = segment_at(beep + 0.01)
+        change = first_change(colours, fps, seg.rgb, after=beep - 1.0)
+        assert change is not None
+        skew = change - onset
+        assert abs(skew) <= SYNC_TOLERANCE, f"{form}: slide {seg} at {change}, beep at {onset}"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_clean_frame_no_controls_scrollbar_or_cursor(renders, form):
+    path = renders[form].output
+    for t in (3.0, 8.0):
+        frame = frame_at(path, t).astype(float)
+        # no row of the bottom strip is mostly the players' control-bar grey (video.js and
+        # Acorn bars are fixed at the bottom, full width)
+        bar = np.abs(frame[680:720, :, :] - CONTROL_BAR_RGB).max(axis=2) < 15
+        assert bar.mean(axis=1).max() < 0.5, "control bar visible"
+        # no scrollbar down the right edge
+        assert frame[80:600, 1266:1280, :].std(axis=(0, 1)).max() < 6, "scrollbar visible"
+        # the X pointer sits at the screen centre, inside the slide: that area is flat
+        centre = frame[340:380, 620:660, :]
+        assert centre.std(axis=(0, 1)).max() < 6, "pointer or overlay at the centre"
+        assert np.abs(centre.mean(axis=(0, 1)) - segment_at(t).rgb).max() < 40
+
+
+def test_two_recorders_ran_in_parallel(renders):
+    spans = []
+    displays = set()
+    for run in renders.values():
+        events = {e["event"]: e for e in run.events}
+        displays.add(events["started"]["display"])
+        spans.append((events["playing"]["ts"], events["ended"]["ts"]))
+    assert len(displays) == 2, "each recorder needs its own X display"
+    (a_start, a_end), (b_start, b_end) = spans
+    assert a_start < b_end and b_start < a_end, "the two captures overlapped in time"

@@ -1,0 +1,84 @@
+"""A fast recorder stand-in, run through ``BBB_MIGRATE_RECORDER_CMD`` (the runner's documented
+way to wrap or replace the recorder program).
+
+It honours the recorder contract the runner relies on — and nothing more: it fetches the
+playback URL (so the simulator must really serve it), writes the output under a temporary name
+and renames it atomically, writes the result JSON (size, sha256) beside it, and exits with the
+contract's codes. Its content is derived from the record ID, so two runs produce identical files.
+
+Environment (test knobs):
+  STANDIN_LOG       append "start <record_id> <pid>" / "done <record_id> <pid>" lines here
+  STANDIN_SECONDS   sleep this long before writing (gives a test time to kill things)
+  STANDIN_FAIL      comma-separated record IDs that fail permanently (exit 20, not-found)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from bbb_migrate.contract import ExitCode, RecorderResult
+
+
+def _log(line: str) -> None:
+    path = os.environ.get("STANDIN_LOG")
+    if path:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--output", required=True, type=Path)
+    parser.add_argument("--record-id", required=True)
+    args, _ = parser.parse_known_args()
+    started = datetime.now(UTC).isoformat()
+    _log(f"start {args.record_id} {os.getpid()}")
+    output: Path = args.output
+    kind = "download" if "/video/" in args.url else "render"
+
+    def result(code: ExitCode, message: str = "", **extra) -> RecorderResult:
+        return RecorderResult(record_id=args.record_id, source_url=args.url, output=str(output),
+                              kind=kind, exit_code=int(code), exit_class=code.exit_class,
+                              message=message, started_at=started,
+                              finished_at=datetime.now(UTC).isoformat(), **extra)
+
+    if args.record_id in os.environ.get("STANDIN_FAIL", "").split(","):
+        result(ExitCode.NOT_FOUND, "playback page answered 404 (stand-in)").write()
+        return int(ExitCode.NOT_FOUND)
+    try:
+        reply = requests.get(args.url, timeout=10)
+    except requests.RequestException as exc:
+        result(ExitCode.NETWORK, str(exc)).write()
+        return int(ExitCode.NETWORK)
+    if reply.status_code == 404:
+        result(ExitCode.NOT_FOUND, "playback page 404").write()
+        return int(ExitCode.NOT_FOUND)
+    time.sleep(float(os.environ.get("STANDIN_SECONDS", "0")))
+    content = hashlib.sha256(args.record_id.encode()).digest() * 2048  # 64 KiB, deterministic
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.standin.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, output)
+    result(ExitCode.OK, duration_seconds=20.0, size_bytes=len(content),
+           sha256=hashlib.sha256(content).hexdigest(), wall_seconds=0.1).write()
+    _log(f"done {args.record_id} {os.getpid()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
