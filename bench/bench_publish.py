@@ -183,115 +183,134 @@ def setup(courses: int, recordings: int) -> tuple[str, str, list[Recording]]:
     return pod, moodle, seed_moodle(moodle, courses, recordings)
 
 
-def run_publisher(pod: str, moodle: str, recs: list[Recording]) -> float:
-    os.environ["BENCH_POD_URL"] = f"postgresql://postgres@127.0.0.1:5432/{pod}"
-    os.environ["BENCH_MOODLE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{moodle}"
-    os.environ["BENCH_POD_KEY"] = SECRET_KEY
-    spec = parse_spec({
-        "source": {"url": "https://bbb.example.org/bigbluebutton/",
-                   "secretRef": {"env": "UNUSED"}},
-        "mode": "import-video",
-        "pod": {"database": {"urlRef": {"env": "BENCH_POD_URL"}},
-                "secretKeyRef": {"env": "BENCH_POD_KEY"}},
-        "moodle": {"databases": {"default": {"urlRef": {"env": "BENCH_MOODLE_URL"}}},
-                   "notice": {"enabled": True, "html": NOTICE}},
-    })
-    items = [(PlanItem(i + 1, r, Action.PUBLISH_ONLY, "", "presentation", r.playbacks[0].url),
-              None) for i, r in enumerate(recs)]
-    started = time.perf_counter()
-    publisher = Publisher(spec)
-    try:
-        publisher.check()
-        results = publisher.publish_many(items)
-    finally:
-        publisher.close()
-    elapsed = time.perf_counter() - started
-    failures = [r for r in results if isinstance(r, Exception)]
-    if failures:
-        raise SystemExit(f"publisher failed on {len(failures)} recordings: {failures[0]}")
-    return elapsed
+class PublisherRun:
+    """The publisher under test; one instance for the whole run, fed chunk by chunk."""
+
+    def __init__(self, pod: str, moodle: str) -> None:
+        os.environ["BENCH_POD_URL"] = f"postgresql://postgres@127.0.0.1:5432/{pod}"
+        os.environ["BENCH_MOODLE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{moodle}"
+        os.environ["BENCH_POD_KEY"] = SECRET_KEY
+        spec = parse_spec({
+            "source": {"url": "https://bbb.example.org/bigbluebutton/",
+                       "secretRef": {"env": "UNUSED"}},
+            "mode": "import-video",
+            "pod": {"database": {"urlRef": {"env": "BENCH_POD_URL"}},
+                    "secretKeyRef": {"env": "BENCH_POD_KEY"}},
+            "moodle": {"databases": {"default": {"urlRef": {"env": "BENCH_MOODLE_URL"}}},
+                       "notice": {"enabled": True, "html": NOTICE}},
+        })
+        started = time.perf_counter()
+        self.publisher = Publisher(spec)
+        self.publisher.check()
+        self.elapsed = time.perf_counter() - started
+
+    def run(self, recs: list[Recording]) -> None:
+        items = [(PlanItem(i + 1, r, Action.PUBLISH_ONLY, "", "presentation",
+                           r.playbacks[0].url), None) for i, r in enumerate(recs)]
+        started = time.perf_counter()
+        results = self.publisher.publish_many(items)
+        self.elapsed += time.perf_counter() - started
+        failures = [r for r in results if isinstance(r, Exception)]
+        if failures:
+            raise SystemExit(f"publisher failed on {len(failures)} recordings: {failures[0]}")
+
+    def close(self) -> None:
+        self.publisher.close()
 
 
-def run_baseline(pod: str, moodle: str, recs: list[Recording]) -> float:
+class BaselineRun:
     """One statement and one commit per row, as the reference command through Django's ORM."""
-    started = time.perf_counter()
-    p = psycopg2.connect(**PG, dbname=pod)
-    p.autocommit = True
-    m = psycopg2.connect(**PG, dbname=moodle)
-    m.autocommit = True
-    pc, mc = p.cursor(), m.cursor()
-    for rec in recs:
-        pc.execute("SELECT owner_id, site_id FROM meeting WHERE meeting_id = %s LIMIT 1",
-                   (rec.meeting_id,))
-        pc.fetchall()
-        mc.execute("SELECT b.id, b.intro, b.course, b.participants "
-                   "FROM mdl_bigbluebuttonbn_recordings r, mdl_bigbluebuttonbn b "
-                   "WHERE r.bigbluebuttonbnid = b.id AND r.recordingid = %s AND r.status = 2",
-                   (rec.record_id,))
-        activities = mc.fetchall()
-        moderators = []
-        for bid, _intro, _course, participants in activities:
-            for rule in json.loads(participants):
-                if rule["role"] != "moderator":
-                    continue
-                if rule["selectiontype"] == "user":
-                    ids = [int(rule["selectionid"])]
-                else:  # the role rule, resolved without any cache
-                    mc.execute(
-                        "SELECT cx.path FROM mdl_course_modules cm JOIN mdl_context cx ON "
-                        "cx.contextlevel = 70 AND cx.instanceid = cm.id WHERE cm.instance = %s",
-                        (bid,))
-                    path = mc.fetchone()[0]
-                    ctx = [int(x) for x in path.split("/") if x]
-                    mc.execute("SELECT userid FROM mdl_role_assignments WHERE roleid = %s "
-                               "AND contextid = ANY(%s) ORDER BY userid",
-                               (int(rule["selectionid"]), ctx))
-                    ids = [r[0] for r in mc.fetchall()]
-                for uid in ids:
-                    mc.execute("SELECT id, username, firstname, lastname, email FROM mdl_user "
-                               "WHERE id = %s", (uid,))
-                    moderators.append(mc.fetchone())
-        for _id, username, first, last, email in moderators:
-            pc.execute("SELECT id FROM auth_user WHERE username = %s LIMIT 1", (username,))
-            row = pc.fetchone()
-            if row is None:
-                now = datetime.now(UTC)
-                pc.execute("INSERT INTO auth_user (password, is_superuser, username, first_name, "
-                           "last_name, email, is_staff, is_active, date_joined) VALUES "
-                           "('', false, %s, %s, %s, %s, true, true, %s) RETURNING id",
-                           (username, first, last, email, now))
-                uid = pc.fetchone()[0]
-                key = hashlib.sha256((SECRET_KEY + username).encode()).hexdigest()
-                pc.execute("INSERT INTO authentication_owner (auth_type, affiliation, "
-                           "commentaire, hashkey, establishment, user_id) VALUES "
-                           "('local', 'student', '', %s, 'Etab_1', %s) RETURNING id", (key, uid))
-                oid = pc.fetchone()[0]
-                pc.execute("INSERT INTO authentication_owner_sites (owner_id, site_id) "
-                           "VALUES (%s, 1)", (oid,))
-                pc.execute("SELECT max(id) FROM playlist_playlist")
-                nxt = (pc.fetchone()[0] or 0) + 1
-                pc.execute("INSERT INTO playlist_playlist (date_created, name, description, "
-                           "password, visibility, autoplay, promoted, editable, slug, "
-                           "date_updated, owner_id, site_id) VALUES (%s, 'Favorites', '', '', "
-                           "'private', true, false, false, %s, %s, %s, 1)",
-                           (now, f"{nxt}-favorites", now, uid))
-            else:
-                uid = row[0]
-            pc.execute("SELECT id FROM import_video_externalrecording WHERE source_url = %s "
-                       "AND owner_id = %s LIMIT 1", (rec.playbacks[0].url, uid))
-            if pc.fetchone() is None:
-                pc.execute("INSERT INTO import_video_externalrecording (name, start_at, type, "
-                           "source_url, owner_id, site_id) VALUES (%s, %s, 'bigbluebutton', "
-                           "%s, %s, 1)", (rec.name, rec.start_time, rec.playbacks[0].url, uid))
-        for bid, _intro, _course, _participants in activities:
-            mc.execute("SELECT intro FROM mdl_bigbluebuttonbn WHERE id = %s", (bid,))
-            intro = mc.fetchone()[0] or ""
-            if NOTICE not in intro:
-                mc.execute("UPDATE mdl_bigbluebuttonbn SET intro = %s WHERE id = %s",
-                           (intro + "<br>" + NOTICE, bid))
-    p.close()
-    m.close()
-    return time.perf_counter() - started
+
+    def __init__(self, pod: str, moodle: str) -> None:
+        started = time.perf_counter()
+        self.p = psycopg2.connect(**PG, dbname=pod)
+        self.p.autocommit = True
+        self.m = psycopg2.connect(**PG, dbname=moodle)
+        self.m.autocommit = True
+        self.elapsed = time.perf_counter() - started
+
+    def close(self) -> None:
+        self.p.close()
+        self.m.close()
+
+    def run(self, recs: list[Recording]) -> None:
+        started = time.perf_counter()
+        self._run(recs)
+        self.elapsed += time.perf_counter() - started
+
+    def _run(self, recs: list[Recording]) -> None:
+        pc, mc = self.p.cursor(), self.m.cursor()
+        for rec in recs:
+            pc.execute("SELECT owner_id, site_id FROM meeting WHERE meeting_id = %s LIMIT 1",
+                       (rec.meeting_id,))
+            pc.fetchall()
+            mc.execute("SELECT b.id, b.intro, b.course, b.participants "
+                       "FROM mdl_bigbluebuttonbn_recordings r, mdl_bigbluebuttonbn b "
+                       "WHERE r.bigbluebuttonbnid = b.id AND r.recordingid = %s AND r.status = 2",
+                       (rec.record_id,))
+            activities = mc.fetchall()
+            moderators = []
+            for bid, _intro, _course, participants in activities:
+                for rule in json.loads(participants):
+                    if rule["role"] != "moderator":
+                        continue
+                    if rule["selectiontype"] == "user":
+                        ids = [int(rule["selectionid"])]
+                    else:  # the role rule, resolved without any cache
+                        mc.execute(
+                            "SELECT cx.path FROM mdl_course_modules cm JOIN mdl_context cx ON "
+                            "cx.contextlevel = 70 AND cx.instanceid = cm.id WHERE cm.instance = %s",
+                            (bid,))
+                        path = mc.fetchone()[0]
+                        ctx = [int(x) for x in path.split("/") if x]
+                        mc.execute("SELECT userid FROM mdl_role_assignments WHERE roleid = %s "
+                                   "AND contextid = ANY(%s) ORDER BY userid",
+                                   (int(rule["selectionid"]), ctx))
+                        ids = [r[0] for r in mc.fetchall()]
+                    for uid in ids:
+                        mc.execute("SELECT id, username, firstname, lastname, email FROM mdl_user "
+                                   "WHERE id = %s", (uid,))
+                        moderators.append(mc.fetchone())
+            for _id, username, first, last, email in moderators:
+                pc.execute("SELECT id FROM auth_user WHERE username = %s LIMIT 1", (username,))
+                row = pc.fetchone()
+                if row is None:
+                    now = datetime.now(UTC)
+                    pc.execute("INSERT INTO auth_user (password, is_superuser, username, "
+                               "first_name, last_name, email, is_staff, is_active, "
+                               "date_joined) VALUES ('', false, %s, %s, %s, %s, true, true, "
+                               "%s) RETURNING id",
+                               (username, first, last, email, now))
+                    uid = pc.fetchone()[0]
+                    key = hashlib.sha256((SECRET_KEY + username).encode()).hexdigest()
+                    pc.execute("INSERT INTO authentication_owner (auth_type, affiliation, "
+                               "commentaire, hashkey, establishment, user_id) VALUES "
+                               "('local', 'student', '', %s, 'Etab_1', %s) RETURNING id",
+                               (key, uid))
+                    oid = pc.fetchone()[0]
+                    pc.execute("INSERT INTO authentication_owner_sites (owner_id, site_id) "
+                               "VALUES (%s, 1)", (oid,))
+                    pc.execute("SELECT max(id) FROM playlist_playlist")
+                    nxt = (pc.fetchone()[0] or 0) + 1
+                    pc.execute("INSERT INTO playlist_playlist (date_created, name, description, "
+                               "password, visibility, autoplay, promoted, editable, slug, "
+                               "date_updated, owner_id, site_id) VALUES (%s, 'Favorites', '', '', "
+                               "'private', true, false, false, %s, %s, %s, 1)",
+                               (now, f"{nxt}-favorites", now, uid))
+                else:
+                    uid = row[0]
+                pc.execute("SELECT id FROM import_video_externalrecording WHERE source_url = %s "
+                           "AND owner_id = %s LIMIT 1", (rec.playbacks[0].url, uid))
+                if pc.fetchone() is None:
+                    pc.execute("INSERT INTO import_video_externalrecording (name, start_at, type, "
+                               "source_url, owner_id, site_id) VALUES (%s, %s, 'bigbluebutton', "
+                               "%s, %s, 1)", (rec.name, rec.start_time, rec.playbacks[0].url, uid))
+            for bid, _intro, _course, _participants in activities:
+                mc.execute("SELECT intro FROM mdl_bigbluebuttonbn WHERE id = %s", (bid,))
+                intro = mc.fetchone()[0] or ""
+                if NOTICE not in intro:
+                    mc.execute("UPDATE mdl_bigbluebuttonbn SET intro = %s WHERE id = %s",
+                               (intro + "<br>" + NOTICE, bid))
 
 
 def counts(pod: str) -> tuple[int, int, int]:
@@ -311,18 +330,28 @@ def main() -> int:
     parser.add_argument("--courses", type=int, default=500)
     parser.add_argument("--baseline-recordings", type=int, default=None,
                         help="Recordings for the baseline (default: the same number).")
+    parser.add_argument("--chunk", type=int, default=500,
+                        help="Recordings per turn: the two runs alternate so that load from "
+                        "other processes on the machine hits both alike.")
     args = parser.parse_args()
     n_base = args.baseline_recordings or args.recordings
     created: list[str] = []
     try:
         pod, moodle, recs = setup(args.courses, args.recordings)
-        created += [pod, moodle]
-        t_pub = run_publisher(pod, moodle, recs)
-        pub_counts = counts(pod)
         bpod, bmoodle, brecs = setup(args.courses, n_base)
-        created += [bpod, bmoodle]
-        t_base = run_baseline(bpod, bmoodle, brecs)
-        base_counts = counts(bpod)
+        created += [pod, moodle, bpod, bmoodle]
+        pub, base = PublisherRun(pod, moodle), BaselineRun(bpod, bmoodle)
+        try:
+            for at in range(0, max(args.recordings, n_base), args.chunk):
+                if at < args.recordings:
+                    pub.run(recs[at:at + args.chunk])
+                if at < n_base:
+                    base.run(brecs[at:at + args.chunk])
+        finally:
+            pub.close()
+            base.close()
+        t_pub, t_base = pub.elapsed, base.elapsed
+        pub_counts, base_counts = counts(pod), counts(bpod)
     finally:
         for name in created:
             drop_db(name)

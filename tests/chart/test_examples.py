@@ -93,3 +93,22 @@ def test_immutable_fields_are_checked_on_update(crds) -> None:
     errors = validate_cr(new, crds["BBBMigration"], old=old)
     assert errors and all("mode" in e for e in errors), errors
     assert validate_cr(copy.deepcopy(old), crds["BBBMigration"], old=old) == []
+
+
+def test_examples_use_the_claim_and_mount_the_chart_gives_the_operator() -> None:
+    """Installed as in docs/cluster.md (release "bbb-migrate", sharedVolume on), the chart's
+    claim is the one the examples name, and claim mode's recorderPath is under the operator's
+    mount of it."""
+    from conftest import manifests, one
+
+    objects = manifests({"sharedVolume": {"enabled": True}}, name="bbb-migrate")
+    claim = one(objects, "PersistentVolumeClaim")["metadata"]["name"]
+    env = {e["name"]: e.get("value")
+           for e in one(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]}
+    for filename in MODES:
+        spec = next(d for d in _documents(EXAMPLES / filename)
+                    if d["kind"] == "BBBMigration")["spec"]
+        if "volume" in spec:
+            assert spec["volume"]["claimName"] == claim, filename
+    recorder_path = _claim_example()["spec"]["pod"]["claim"]["recorderPath"]
+    assert recorder_path.startswith(env["BBB_MIGRATE_SHARED_ROOT"].rstrip("/") + "/")

@@ -1,7 +1,7 @@
 """The chart renders, with each supported value set, into objects the Kubernetes API accepts.
 
 Every rendered object goes through kubernetes-validate in strict mode (unknown fields are errors)
-against the Kubernetes 1.33 OpenAPI schemas; the ServiceMonitor, a Prometheus-operator kind that
+against the Kubernetes OpenAPI schemas of the oldest supported version (1.29) and of 1.33; the ServiceMonitor, a Prometheus-operator kind that
 kubernetes-validate does not know, is checked field by field instead.
 """
 
@@ -12,6 +12,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 from conftest import KUBE_VERSION, NAMESPACE, by_kind, manifests, one, render
+
+MIN_KUBE_VERSION = "1.29"  # Chart.yaml kubeVersion: CEL validation rules are GA from 1.29
 
 VALUE_SETS: dict[str, dict[str, Any]] = {
     "defaults": {},
@@ -57,11 +59,13 @@ def test_every_rendered_object_is_valid_kubernetes(name: str) -> None:
         if obj["kind"] == "ServiceMonitor":
             _validate_service_monitor(obj)
             continue
-        try:
-            kubernetes_validate.validate(obj, KUBE_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            pytest.fail(f"{name}: {obj['kind']}/{obj['metadata']['name']}: {exc.message} "
-                        f"at {'.'.join(map(str, exc.path))}")
+        for version in (MIN_KUBE_VERSION, KUBE_VERSION):
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                pytest.fail(f"{name} (Kubernetes {version}): {obj['kind']}/"
+                            f"{obj['metadata']['name']}: {exc.message} "
+                            f"at {'.'.join(map(str, exc.path))}")
     names = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects]
     assert len(names) == len(set(names)), f"duplicate objects: {names}"
 

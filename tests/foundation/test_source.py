@@ -294,6 +294,19 @@ def test_failed_reply_names_server_and_message_key(make_sim):
     assert "We could not find recordings" in str(info.value)
 
 
+def test_unexpected_error_is_retried_then_reported(make_sim):
+    sim = make_sim()
+    sim.config.faults.raw_reply = (
+        "<response><returncode>FAILED</returncode><messageKey>unexpectedError</messageKey>"
+        "<message>An unexpected error occurred while constructing the response.</message>"
+        "</response>")
+    c = client(sim, retries=2)
+    with pytest.raises(BBBError) as info:
+        c.list_recordings()
+    assert info.value.message_key == "unexpectedError" and info.value.retryable
+    assert c.requests_made == 3
+
+
 def test_html_instead_of_xml_is_a_clear_error(make_sim):
     sim = make_sim()
     sim.config.faults.raw_reply = "<html><body>Login</body></html>"

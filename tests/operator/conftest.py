@@ -18,6 +18,23 @@ from kube_helpers import (  # noqa: E402
 
 from bbb_migrate.simulator import Simulator, SimulatorConfig  # noqa: E402
 
+
+def _publish_fixtures():
+    """The publish engineer's database fixtures (tests/publish/conftest.py), reused as is."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "publish" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("publish_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["publish_fixtures"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+publish_fixtures = _publish_fixtures()
+pod_templates = publish_fixtures.pod_templates
+dbs = publish_fixtures.dbs
+
 BBB_SECRET = "operator-test-secret"  # noqa: S105 (the simulator's secret in these tests)
 
 

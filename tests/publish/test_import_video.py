@@ -149,17 +149,18 @@ def test_failure_mid_recording_leaves_nothing_and_the_run_goes_on(engine, versio
     publisher = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
     inserts: list[str] = []
 
-    def fail_third_external_recording(sql, params):
+    def fail_at_external_recordings(sql, params):
+        inserts.append(sql)
         if "import_video_externalrecording" in sql:
-            inserts.append(sql)
-            if len(inserts) == 3:
-                raise RuntimeError("injected failure")
+            raise RuntimeError("injected failure")
 
     try:
         publisher.check()
-        publisher.fault_hook = fail_third_external_recording
+        publisher.fault_hook = fail_at_external_recordings
         with pytest.raises(RuntimeError, match="injected"):
             publisher.publish(item(world.recordings["rec1"]))
+        # 3 users x (user, owner, site link, playlist + its slug) were written before the fault.
+        assert len(inserts) == 3 * 5 + 1
         # Users, owners, playlists and two external recordings were written, then rolled back.
         assert (pod.dump(sequences=False), moodle.dump(sequences=False)) == before
 
@@ -253,3 +254,25 @@ def test_pod_on_postgresql_with_moodle_on_mariadb(dbs, monkeypatch):
     reports = _publish_all(make_spec(monkeypatch, pod=pod, moodle=moodle), world)
     assert reports["rec3"].owners == ["Carol Petit (carol)"]
     assert pod.count("import_video_externalrecording") == 11
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_lost_connection_is_retryable_and_reconnects(engine, dbs, monkeypatch):
+    pod, _, moodle, world = _setup(dbs, engine, 4)
+    publisher = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    try:
+        publisher.publish(item(world.recordings["rec2"]))
+        conn = publisher._pod.conn
+        if engine == "postgresql":
+            backend = conn.scalar("SELECT pg_backend_pid()")
+            pod.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        else:
+            pod.execute(f"KILL {int(conn.scalar('SELECT CONNECTION_ID()'))}")
+        with pytest.raises(PublishError) as lost:
+            publisher.publish(item(world.recordings["rec1"]))
+        assert lost.value.permanent is False
+        report = publisher.publish(item(world.recordings["rec1"]))  # reconnected
+        assert report.owners == ["Alice Martin (alice)", "Carol Petit (carol)",
+                                 "Bob Durand (bob)"]
+    finally:
+        publisher.close()

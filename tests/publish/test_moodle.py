@@ -79,3 +79,27 @@ def test_meeting_id_without_group_suffix_and_wrong_seed(world, monkeypatch):
         assert publisher.moodle_owners(forged) == []
     finally:
         publisher.close()
+
+
+def test_export_csv_mode_fills_the_owners_column(world, monkeypatch, tmp_path):
+    from conftest import item
+
+    from bbb_migrate.csvexport import write_csv
+
+    moodle, w = world
+    before = moodle.dump()
+    publisher = Publisher(make_spec(monkeypatch, mode="export-csv", moodle=moodle))
+    try:
+        report = publisher.publish(item(w.recordings["rec1"], "export-csv"))
+        assert report.writes == []
+        assert report.owners == ["Alice Martin (alice)", "Carol Petit (carol)",
+                                 "Bob Durand (bob)"]
+        items = [item(w.recordings[k], "export-csv") for k in ("rec1", "rec2", "rec6")]
+        write_csv(items, tmp_path / "out.csv", owners=publisher.moodle_owners)
+    finally:
+        publisher.close()
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(";Moodle_owners")
+    assert lines[1].endswith("Alice Martin (alice), Carol Petit (carol), Bob Durand (bob)")
+    assert "Zoë 😀 O'Brien 100% (zoe.obrien)" in lines[2]
+    assert moodle.dump() == before

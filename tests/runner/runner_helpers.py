@@ -82,3 +82,31 @@ def spec_dict(api_url: str, out: Path, mode: str, **extra: Any) -> dict[str, Any
     }
     data.update(extra)
     return data
+
+
+def video_recordings(target: Path, count: int, *, duration: float = 2.0) -> list[str]:
+    """``count`` recordings with a BBB ``video`` playback (a real MP4, made once by ffmpeg) in
+    a folder the simulator serves as both ``published_dir`` and ``video_dir``."""
+    import shutil
+
+    from bbb_migrate.simulator.make_sample import START_MS, make_video_playback
+
+    first = make_video_playback(target, f"{'0' * 40}-{START_MS}", duration=duration)
+    template = (first / "metadata.xml").read_text(encoding="utf-8")
+    ids = []
+    for n in range(1, count + 1):
+        start = START_MS - n * 3_600_000
+        record_id = f"{n:040x}-{start}"
+        folder = target / record_id
+        folder.mkdir()
+        shutil.copy(first / "video-0.m4v", folder / "video-0.m4v")
+        (folder / "metadata.xml").write_text(
+            template.replace(first.name, record_id)
+            .replace(f"<start_time>{START_MS}<", f"<start_time>{start}<")
+            .replace(f"<end_time>{START_MS + int(duration * 1000)}<",
+                     f"<end_time>{start + int(duration * 1000)}<")
+            .replace('name="Video sample"', f'name="Video {n}"'),
+            encoding="utf-8")
+        ids.append(record_id)
+    shutil.rmtree(first)
+    return ids

@@ -1,6 +1,6 @@
 """End to end: the CLI over the real simulator, real PostgreSQL / MariaDB with Pod's and Moodle's
-schemas (the publish tests' fixtures), real recorders (slow test) or the documented recorder
-command with a contract-honouring stand-in (crash-resume), checked in the databases and on disk.
+schemas (the publish tests' fixtures) and real recorders (renders in the slow test, downloads in
+the crash-resume test), checked in the databases and on disk.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from runner_helpers import (
+    HERE,
     SECRET,
     SECRET_ENV,
-    STANDIN,
     load_publish_fixtures,
     publish_samples,
     spec_dict,
+    video_recordings,
 )
 
 from bbb_migrate.cli import main
@@ -35,6 +36,7 @@ from bbb_migrate.simulator import Simulator, SimulatorConfig
 
 pub = load_publish_fixtures()
 REPO = Path(__file__).resolve().parents[2]
+LOGGING_RECORDER = HERE / "logging_recorder.py"
 
 
 def _write(path: Path, data: dict[str, Any]) -> Path:
@@ -72,7 +74,8 @@ def _runner_env(extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         SECRET_ENV: SECRET,
-        "BBB_MIGRATE_RECORDER_CMD": f"{sys.executable} {STANDIN}",
+        # the documented way to wrap the recorder: here a wrapper logging each invocation
+        "BBB_MIGRATE_RECORDER_CMD": f"{sys.executable} {LOGGING_RECORDER}",
         "PYTHONPATH": os.pathsep.join(sys.path),
     })
     env.update(extra)
@@ -86,18 +89,21 @@ def _run_cli(spec: Path, env: dict[str, str]) -> subprocess.Popen:
 
 
 def test_crash_resume_equals_uninterrupted_run(dbs, tmp_path: Path) -> None:
-    """SIGKILL the runner at random points (10+ times) over 14 recordings; then finish.
+    """SIGKILL the runner at random points (10+ times) during a claim migration of 14
+    recordings (real recorders downloading video playbacks, through a logging wrapper); then
+    let it finish.
 
     The end state equals an uninterrupted run's: the same files (names and bytes), the same
-    claimable rows and the same Pod row counts, and no recording whose render finished was
-    rendered again (the stand-in logs every finished render).
+    claimable rows, the same Pod row counts; no recording whose download had finished was
+    downloaded again (the recorder wrapper logs every invocation and exit status).
     """
-    published = tmp_path / "published"
-    published.mkdir()
-    publish_samples(published, 14)
+    served = tmp_path / "served"
+    served.mkdir()
+    record_ids = video_recordings(served, 14, duration=3.0)
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
-    with Simulator(SimulatorConfig(secret=SECRET, published_dir=published)) as sim:
+    config = SimulatorConfig(secret=SECRET, published_dir=served, video_dir=served)
+    with Simulator(config) as sim:
         results = {}
         for label in ("reference", "crashed"):
             db = dbs.pod("postgresql", 4)
@@ -105,16 +111,19 @@ def test_crash_resume_equals_uninterrupted_run(dbs, tmp_path: Path) -> None:
             base = tmp_path / label
             ftp = base / "ftp"
             (ftp / "bbb").mkdir(parents=True)
-            log = base / "standin.log"
-            env = _runner_env({"POD_URL": db.url, "STANDIN_LOG": str(log),
-                               "STANDIN_SECONDS": "1.2"})
+            log = base / "recorder.log"
+            env = _runner_env({"POD_URL": db.url, "RECORDER_LOG": str(log)})
             spec = _write(base / "m.yaml", _claim_spec(sim.api_url, base / "out", ftp,
                                                        ids["recorder"], "POD_URL"))
             kills = 0
             if label == "crashed":
+                # Each recorder takes 2 s more while killing: 12 runs of at most 1.6 s cannot
+                # finish 14 x 2.5 s of work at parallelism 2, so every kill lands in the middle
+                # of the migration (startup, listing, downloads, publications).
+                slow = {**env, "RECORDER_WRAPPER_DELAY": "2"}
                 for _ in range(40):
-                    proc = _run_cli(spec, env)
-                    time.sleep(rng.uniform(0.3, 2.2))
+                    proc = _run_cli(spec, slow)
+                    time.sleep(rng.uniform(0.3, 1.6))
                     if proc.poll() is not None:  # finished on its own
                         proc.communicate()
                         break
@@ -128,26 +137,28 @@ def test_crash_resume_equals_uninterrupted_run(dbs, tmp_path: Path) -> None:
             assert final.returncode == 0, output
             summary = _events(output)[-1]
             assert summary["event"] == "summary" and summary["done"] == 14, summary
-            done = [line.split()[1] for line in log.read_text().splitlines()
-                    if line.startswith("done")]
+            lines = [line.split() for line in log.read_text().splitlines()]
             with StateStore.for_directory(base / "out", readonly=True) as store:
                 published_events = store.events(event="published")
             results[label] = {
                 "files": _files(ftp / "bbb"), "claimable": _claimable(db), "kills": kills,
-                "renders_done": done, "published_events": len(published_events),
+                "finished": [w[1] for w in lines if w[0] == "exit" and w[2] == "0"],
+                "started": [w[1] for w in lines if w[0] == "start"],
+                "published_events": len(published_events),
                 "counts": {t: db.count(t) for t in ("recorder_recordingfiletreatment",
                                                     "auth_user", "authentication_owner")},
             }
     ref, crashed = results["reference"], results["crashed"]
-    assert crashed["kills"] >= 10, f"seed {seed}: the migration ended after {crashed['kills']}"
-    assert len(ref["files"]) == 14
-    assert crashed["files"] == ref["files"], f"seed {seed}"
-    assert crashed["claimable"] == ref["claimable"], f"seed {seed}"
-    assert crashed["counts"] == ref["counts"], f"seed {seed}"
-    assert crashed["published_events"] == 14
-    # no extra render of a recording whose render had finished
-    assert len(crashed["renders_done"]) == len(set(crashed["renders_done"])), f"seed {seed}"
-    assert len(ref["renders_done"]) == 14
+    info = f"seed {seed}, {crashed['kills']} kills, {len(crashed['started'])} recorder starts"
+    print(info)  # shown with -s: how much the kills cut
+    assert crashed["kills"] >= 10, f"the migration ended too early: {info}"
+    assert len(ref["files"]) == 14 and sorted(ref["finished"]) == sorted(record_ids)
+    assert crashed["files"] == ref["files"], info
+    assert crashed["claimable"] == ref["claimable"], info
+    assert crashed["counts"] == ref["counts"], info
+    assert crashed["published_events"] == 14, info
+    # no recording whose recorder had finished was recorded again
+    assert len(crashed["finished"]) == len(set(crashed["finished"])), info
 
 
 # --- import-video: Pod on PostgreSQL, Moodle on MariaDB ----------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -97,3 +98,15 @@ def test_selection_change_needs_replan(catalogue_sim, tmp_path: Path) -> None:
     events = _json_lines(replanned.output)
     assert next(e for e in events if e["event"] == "planned")["added"] == 2
     assert len([e for e in events if e["event"] == "published"]) == 2
+
+
+def test_a_second_runner_is_refused(catalogue_sim, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spec_file = _write_spec(tmp_path / "m.yaml", make_spec(catalogue_sim, out, "export-csv"))
+    with StateStore.for_directory(out) as holder:
+        holder.lock()
+        result = CliRunner().invoke(main, ["run", "-f", str(spec_file)])
+        assert result.exit_code == 2 and "in use by pid" in result.output
+        status = CliRunner().invoke(main, ["status", "-f", str(spec_file), "--json"])
+        assert status.exit_code == 0, status.output
+        assert json.loads(status.output)["running_pid"] == os.getpid()

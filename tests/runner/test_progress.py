@@ -20,13 +20,20 @@ from bbb_migrate.runner.progress import (
 )
 from bbb_migrate.runner.summary import FailedRecording, Summary
 
-SNAPSHOT = Snapshot(
-    total=10, phases={"Published": 6, "Rendering": 2, "Failed": 1, "Skipped": 1},
-    running=[RunningRecorder("rec-1", "Cours « 1 »", "render", 2, time.monotonic() - 65, 600.0),
-             RunningRecorder("rec-2", "TD", "download", 1, time.monotonic() - 3, None)],
-    eta_seconds=3725,
-)
-SUMMARY = Summary(total=10, phases=SNAPSHOT.phases, done=6, skipped={"no playback": 1},
+PHASES = {"Published": 6, "Rendering": 2, "Failed": 1, "Skipped": 1}
+
+
+def _snapshot() -> Snapshot:
+    now = time.monotonic()
+    return Snapshot(
+        total=10, phases=PHASES,
+        running=[RunningRecorder("rec-1", "Cours « 1 »", "render", 2, now - 65.2, 600.0),
+                 RunningRecorder("rec-2", "TD", "download", 1, now - 3, None)],
+        eta_seconds=3725,
+    )
+
+
+SUMMARY = Summary(total=10, phases=PHASES, done=6, skipped={"no playback": 1},
                   failed=[FailedRecording("rec-9", "Bad", "not-found: page 404", 1)],
                   remaining=2, recorded_seconds=7200, render_seconds=7560,
                   output_bytes=2_500_000_000)
@@ -35,15 +42,15 @@ SUMMARY = Summary(total=10, phases=SNAPSHOT.phases, done=6, skipped={"no playbac
 def test_formatting() -> None:
     assert format_duration(3725) == "1h02m" and format_duration(65) == "1m05s"
     assert format_duration(None) == "?" and format_size(2_500_000_000) == "2.5 GB"
-    assert SNAPSHOT.finished == 8
-    assert SNAPSHOT.counts_text() == "Rendering 2 · Published 6 · Skipped 1 · Failed 1"
+    assert _snapshot().finished == 8
+    assert _snapshot().counts_text() == "Rendering 2 · Published 6 · Skipped 1 · Failed 1"
 
 
 def test_json_events_are_one_object_per_line() -> None:
     out = io.StringIO()
     reporter = JsonReporter(out, every=0)
     reporter.event("render-started", record_id="rec-1", name="x", kind="render", attempt=1)
-    reporter.update(SNAPSHOT)
+    reporter.update(_snapshot())
     reporter.summary(SUMMARY)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [e["event"] for e in lines] == ["render-started", "progress", "summary"]
@@ -56,7 +63,7 @@ def test_plain_lines_and_summary() -> None:
     out = io.StringIO()
     reporter = PlainReporter(out, every=0)
     reporter.event("failed", record_id="rec-9", name="Bad", reason="not-found: page 404")
-    reporter.update(SNAPSHOT)
+    reporter.update(_snapshot())
     reporter.summary(SUMMARY)
     text = out.getvalue()
     assert "rec-9 (Bad): FAILED: not-found: page 404" in text
@@ -69,7 +76,7 @@ def test_plain_lines_and_summary() -> None:
 def test_rich_display_bar_running_lines_and_table() -> None:
     out = io.StringIO()
     reporter = RichReporter(Console(file=out, force_terminal=True, width=140))
-    reporter.update(SNAPSHOT)
+    reporter.update(_snapshot())
     reporter.event("published", record_id="rec-3", final_path="/ftp/x.mp4")
     reporter.summary(SUMMARY)
     text = out.getvalue()

@@ -8,7 +8,7 @@ or write Pod's CSV. Exit codes scripts can rely on:
 * 2: configuration problem (bad option, invalid spec, secret not found): nothing was asked of
   the server;
 * 3: the BBB server failed (wrong secret → ``checksumError``, HTTP error, timeout, unsafe XML);
-* 4: writing the output failed.
+* 4: writing the output failed (including the Moodle owners lookup of export-csv).
 
 Errors are one clear message on stderr, never a traceback, and never the secret or a checksum.
 """
@@ -145,6 +145,16 @@ def run_guarded(action: Callable[[], None]) -> None:
         raise CliError(f"{exc}{hint}", EXIT_SERVER) from None
     except ValueError as exc:  # e.g. an unusable URL caught by the client
         raise CliError(str(exc), EXIT_CONFIG) from None
+    except Exception as exc:
+        # The Moodle owners lookup (export-csv with moodle configured) raises PublishError.
+        try:
+            from ..publish import PublishConfigError, PublishError
+        except ImportError:
+            raise exc from None
+        if isinstance(exc, PublishError):
+            code = EXIT_CONFIG if isinstance(exc, PublishConfigError) else EXIT_OUTPUT
+            raise CliError(f"Moodle owners: {exc}", code) from None
+        raise
 
 
 @click.command()

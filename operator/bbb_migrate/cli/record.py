@@ -67,7 +67,7 @@ def _env(name: str) -> str:
               help="Expected duration in seconds (default: metadata.xml playback/duration).")
 @click.option("--load-timeout", type=click.FloatRange(1), default=120, show_default=True,
               envvar=_env("LOAD_TIMEOUT"), help="Seconds for the player and media to load.")
-@click.option("--content-rate", type=click.IntRange(0, 100), default=25, show_default=True,
+@click.option("--content-rate", type=click.IntRange(0, 100), default=50, show_default=True,
               envvar=_env("CONTENT_RATE"),
               help="bbb-playback f= (content redraws per second; 0 keeps the player's 10).")
 @click.option("--audio-delay-ms", type=float, default=0.0, show_default=True,

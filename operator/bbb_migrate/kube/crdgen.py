@@ -207,6 +207,7 @@ def migration_status_schema() -> dict[str, Any]:
                for p in Phase},
             "rendered": _int("Recordings rendered or downloaded (Rendered or Published)."),
             "inFlight": _int("Jobs in flight (Queued + Rendering)."),
+            "observed": _int("Children the operator's watch has delivered so far."),
         },
     }
     plan = {

@@ -52,7 +52,7 @@ def api_call(verb: str, resource: str) -> Iterator[None]:
 def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> None:
     """Refresh the per-phase gauges of one migration."""
     for key, value in counts.items():
-        if key in ("total", "rendered", "inFlight"):
+        if key in ("total", "rendered", "inFlight", "observed"):
             continue
         phase = key[0].upper() + key[1:]
         RECORDINGS.labels(namespace, migration, phase).set(value)

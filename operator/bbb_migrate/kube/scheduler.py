@@ -603,6 +603,7 @@ class Scheduler:
     def _summarise(self, spec: MigrationSpec, views: list[ChildView],
                    generation: int | None) -> None:
         recordings = st.counts(v.state for v in views)
+        recordings["observed"] = recordings["total"]
         planned_total = int(self.status.get("plannedTotal") or 0)
         if recordings["total"] < planned_total:
             # The watch has not delivered every child yet: not done, whatever the counts say.

@@ -232,6 +232,8 @@ class Publisher:
         except PublishError:
             raise
         except DatabaseError as exc:
+            if exc.retryable:  # the connection may be gone: reconnect on the next recording
+                self._drop_connections()
             raise PublishError(str(exc), permanent=not exc.retryable) from exc
         except OSError as exc:
             raise PublishError(f"file error: {exc}", permanent=False) from exc
@@ -303,7 +305,6 @@ class Publisher:
             writer.rolled_back()
             raise
         writer.committed()
-        report.warnings.insert(0, f"owners from {found.source}")
         notice = self.spec.moodle.notice if self.spec.moodle else None
         if notice and notice.enabled and found.source == owners.MOODLE and found.directory:
             self._write_notices(found.directory, found.server, found.activities, notice.html,
@@ -391,9 +392,12 @@ class Publisher:
         claim.move_into_place(rendered, final)
         report.writes.append(f"file: moved {rendered} to {final}")
 
-    def close(self) -> None:
-        """Close every connection (safe to call twice)."""
+    def _drop_connections(self) -> None:
         if self._pod is not None:
             self._pod.conn.close()
             self._pod = None
         self._moodle.close()
+
+    def close(self) -> None:
+        """Close every connection (safe to call twice)."""
+        self._drop_connections()

@@ -191,6 +191,28 @@ class Connection:
             cursor.close()
         return int(new_id)
 
+    def insert_many(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
+        """INSERT rows with the same columns; their new ids in order.
+
+        One statement on PostgreSQL (``VALUES (…), (…) RETURNING id``); one per row on MySQL,
+        where only the first id of a multi-row insert is reported.
+        """
+        if self.engine != POSTGRESQL or len(rows) == 1:
+            return [self.insert(table, row) for row in rows]
+        columns = list(rows[0])
+        group = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = (
+            f"INSERT INTO {self.ident(table)} ({', '.join(self.ident(c) for c in columns)}) "  # noqa: S608
+            f"VALUES {', '.join([group] * len(rows))} RETURNING id"
+        )
+        params = [row[c] for row in rows for c in columns]
+        self._before_write(sql, params)
+        cursor = self._run(sql, params)
+        try:
+            return [int(r[0]) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
     def _before_write(self, sql: str, params: Sequence[Any]) -> None:
         if self.read_only or self.dry_run:
             raise DatabaseError(f"{self.label}: write attempted in a dry run: {sql.split()[0]}")

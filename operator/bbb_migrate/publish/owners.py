@@ -95,10 +95,7 @@ class MoodleSources:
         if key is None:
             return None, Moderators(), why
         directory = self.directory(key)
-        try:
-            return directory, directory.moderators(recording), key
-        finally:
-            directory.conn.rollback()  # end the read transaction; never hold locks
+        return directory, directory.moderators(recording), key
 
     def close(self) -> None:
         for directory in self._dirs.values():

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .db import Connection
+from .db import POSTGRESQL, Connection
 from .moodle import MoodleUser
 from .podschema import PodSchema
 
@@ -71,6 +71,7 @@ class PodWriter:
         self._users: dict[str, int] = {}  # committed users: username → id
         self._pending: dict[str, int] = {}  # users created in the open transaction
         self._dry_users: set[str] = set()
+        self._meetings: dict[str, tuple[int, int]] | None = None
         self.warnings: list[str] = []
 
     # -- transaction bookkeeping (a rolled-back user must not stay in the cache) --------------
@@ -100,12 +101,17 @@ class PodWriter:
         return None
 
     def meeting_owner(self, meeting_id: str) -> tuple[int, int] | None:
-        """(owner id, site id) of the Pod meeting with that BBB meeting ID, if Pod made it."""
-        row = self.conn.query_one(
-            "SELECT owner_id, site_id FROM meeting WHERE meeting_id = %s ORDER BY id",
-            (meeting_id,),
-        )
-        return None if row is None else (int(row[0]), int(row[1]))
+        """(owner id, site id) of the Pod meeting with that BBB meeting ID, if Pod made it.
+
+        Pod's ``Meeting.objects.filter(meeting_id=…).first()``: the lowest id wins. The table
+        is read once per run (Pod has far fewer meetings than recordings to migrate, and a
+        meeting created during the run cannot own a recording made before it).
+        """
+        if self._meetings is None:
+            rows = self.conn.query("SELECT meeting_id, owner_id, site_id FROM meeting "
+                                   "ORDER BY id DESC")
+            self._meetings = {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+        return self._meetings.get(meeting_id)
 
     def recorder(self, recorder_id: int) -> Recorder | None:
         row = self.conn.query_one(
@@ -245,20 +251,23 @@ class PodWriter:
         existing: set[int] = set()
         if known:
             marks = ", ".join(["%s"] * len(known))
+            # Lock the owners (id order: no deadlock) and read their rows for this URL at once.
+            lock = ""
             if not self.dry_run:
-                self.conn.query(
-                    f"SELECT id FROM auth_user WHERE id IN ({marks}) ORDER BY id FOR UPDATE",  # noqa: S608
-                    known)
-            existing = {int(r[0]) for r in self.conn.query(
-                "SELECT owner_id FROM import_video_externalrecording "  # noqa: S608
-                f"WHERE source_url = %s AND owner_id IN ({marks})",
-                [source_url, *known])}
+                lock = " FOR UPDATE OF u" if self.conn.engine == POSTGRESQL else " FOR UPDATE"
+            rows = self.conn.query(
+                "SELECT u.id, e.id FROM auth_user u "  # noqa: S608
+                "LEFT JOIN import_video_externalrecording e "
+                "ON e.owner_id = u.id AND e.source_url = %s "
+                f"WHERE u.id IN ({marks}) ORDER BY u.id{lock}",
+                [source_url, *known])
+            existing = {int(r[0]) for r in rows if r[1] is not None}
         stored_name = self._fit("import_video_externalrecording", "name", name, "recording name")
-        added = 0
+        rows_to_add = []
         for owner_id, label in owners:
             if owner_id is not None and owner_id in existing:
                 continue
-            self._insert("import_video_externalrecording", {
+            values = {
                 "name": stored_name,
                 "start_at": self.conn.db_datetime(start),
                 "type": "bigbluebutton",
@@ -267,9 +276,19 @@ class PodWriter:
                 "owner_id": owner_id,
                 "site_id": site_id,
                 "uploaded_to_pod_by_id": None,
-            }, writes, {"owner_id": f"<id of new user {label!r}>"} if owner_id is None else None)
-            added += 1
-        return added
+            }
+            if self.dry_run:
+                self._insert("import_video_externalrecording", values, writes,
+                             {"owner_id": f"<id of new user {label!r}>"} if owner_id is None
+                             else None)
+            rows_to_add.append(values)
+        if rows_to_add and not self.dry_run:
+            new_ids = self.conn.insert_many("import_video_externalrecording", rows_to_add)
+            for new_id, values in zip(new_ids, rows_to_add, strict=True):
+                shown = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
+                writes.append(f"pod import_video_externalrecording: inserted id={new_id} "
+                              f"({shown})")
+        return len(rows_to_add)
 
     def ensure_claimable(self, path: str, size: int, recorder: Recorder, writes: list[str]) -> bool:
         """The claim list row for a file Pod's cron would otherwise need two passes to create."""

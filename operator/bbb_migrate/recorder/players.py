@@ -9,6 +9,7 @@ that a scripted DOM click can press, and overlays to hide for a clean frame.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -41,6 +42,7 @@ STATUS_JS = (
     "(sel) => { const m = document.querySelector(sel); if (!m) return null;"
     " return {t: m.currentTime, ended: m.ended, paused: m.paused, rs: m.readyState,"
     " ns: m.networkState, err: m.error ? m.error.code : 0, dur: m.duration,"
+    " buf: m.buffered.length ? m.buffered.end(m.buffered.length - 1) : 0,"
     " now: Date.now() / 1000}; }"
 )
 
@@ -94,6 +96,17 @@ LEGACY_PLAYER_20 = PlayerForm(
 .acorn-controls, #copyright, #navbar { display: none !important; }
 """,
 )
+
+
+def style_script(css: str) -> str:
+    """An init script adding ``css`` to every document before the page's own scripts run."""
+    return (
+        "(() => { const add = () => { const s = document.createElement('style');"
+        f" s.textContent = {json.dumps(css)};"
+        " (document.head || document.documentElement).appendChild(s); };"
+        " if (document.documentElement) add();"
+        " else document.addEventListener('DOMContentLoaded', add); })();"
+    )
 
 
 def player_form(url: str) -> tuple[PlayerForm, str] | None:

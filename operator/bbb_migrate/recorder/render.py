@@ -31,7 +31,14 @@ from .capture import Capture, VideoSettings, ffmpeg_command
 from .display import SINK, start_pulseaudio, start_xvfb
 from .errors import RecorderError
 from .log import EventLog
-from .players import BBB_PLAYBACK_23, PLAY_AT_JS, PRIME_JS, STATUS_JS, with_content_rate
+from .players import (
+    BBB_PLAYBACK_23,
+    PLAY_AT_JS,
+    PRIME_JS,
+    STATUS_JS,
+    style_script,
+    with_content_rate,
+)
 from .procs import Child, TreeMeter
 from .source import Target, http_failure
 
@@ -45,7 +52,7 @@ class RenderOptions:
     settings: VideoSettings = field(default_factory=VideoSettings)
     stall_seconds: float = 30.0
     load_timeout: float = 120.0
-    content_rate: int = 25  # bbb-playback f= (content redraws per second)
+    content_rate: int = 50  # bbb-playback f= (content redraws per second)
     audio_delay: float = 0.0  # seconds added to the sound's position (see docs/recorder.md)
     lead_seconds: float = 2.0  # ffmpeg opens its devices this long before play
 
@@ -81,6 +88,9 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             facts["chromium_version"] = f"Chromium {browser.version}"
             context = browser.contexts[0]
             page = context.pages[0] if context.pages else context.new_page()
+            # Hide overlays and the pointer from the first paint: a pointer resting over the play
+            # button when the page appears would leave a native tooltip in the frame.
+            context.add_init_script(script=style_script(form.hide_css))
             crashed: list[bool] = []
             page.on("crash", lambda _page: crashed.append(True))
             url = target.url
@@ -95,9 +105,9 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             if response is None or response.status >= 400:
                 raise http_failure(None, response.status if response else None, "playback page")
             _wait_ready(page, form, options.load_timeout, check_deadline)
-            page.add_style_tag(content=form.hide_css)
             page.evaluate(PRIME_JS, form.media_selector)
-            _wait_media(page, form.media_selector, options.load_timeout, check_deadline)
+            _wait_media(page, form.media_selector, options.load_timeout, options.stall_seconds,
+                        check_deadline)
             log.info("ready", player=form.name)
 
             start_at = time.time() + options.lead_seconds
@@ -155,9 +165,17 @@ def _wait_ready(page: Any, form: Any, timeout: float, check_deadline: Any) -> No
     raise RecorderError(ExitCode.NETWORK, f"player not ready after {timeout:.0f} s")
 
 
-def _wait_media(page: Any, selector: str, timeout: float, check_deadline: Any) -> None:
-    """Wait until the media clock can play (HAVE_FUTURE_DATA)."""
+def _wait_media(page: Any, selector: str, timeout: float, stall_seconds: float,
+                check_deadline: Any) -> None:
+    """Wait until the media clock can play (HAVE_FUTURE_DATA); no loading progress is a stall.
+
+    Before its metadata is parsed a media element shows no progress at all, so loading gets
+    a more lenient stall limit than playback (at least 30 s).
+    """
+    stall_seconds = max(stall_seconds, 30.0)
     until = time.monotonic() + timeout
+    seen: tuple[int, float] | None = None
+    moved = time.monotonic()
     while time.monotonic() < until:
         check_deadline("loading the media")
         status = page.evaluate(STATUS_JS, selector)
@@ -165,6 +183,12 @@ def _wait_media(page: Any, selector: str, timeout: float, check_deadline: Any) -
             raise _media_error(status["err"], started=False)
         if status and status["rs"] >= 3:
             return
+        state = (status["rs"], status["buf"]) if status else None
+        if state != seen:
+            seen, moved = state, time.monotonic()
+        elif time.monotonic() - moved > stall_seconds:
+            raise RecorderError(ExitCode.STALL,
+                                f"media loading made no progress for {stall_seconds:.0f} s")
         time.sleep(0.2)
     raise RecorderError(ExitCode.NETWORK, f"media not playable after {timeout:.0f} s")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..spec import parse_spec
-from .executor import Executor
+from .executor import Executor, RunnerError
 from .progress import make_reporter
 from .statestore import STATE_FILE, StateStore
 
@@ -107,7 +107,7 @@ def run_demo(output: Path, *, copies: int = 3, parallelism: int = 2,
         try:
             simulator = Simulator(config).start()
         except OSError as exc:
-            raise RuntimeError(f"cannot start the simulator on port {config.port}: {exc}; "
+            raise RunnerError(f"cannot start the simulator on port {config.port}: {exc}; "
                                f"remove {output / STATE_FILE} to start the demo afresh") from None
         try:
             spec = parse_spec(demo_spec(simulator.api_url, output, parallelism), origin="demo")
@@ -116,11 +116,12 @@ def run_demo(output: Path, *, copies: int = 3, parallelism: int = 2,
             status = Executor(spec, reporter).run()
         finally:
             simulator.stop()
-    videos = sorted((output / "recorder").glob("*.mp4"))
+    videos = sorted((output / "recorder").rglob("*.mp4"))
     if json_output:
         print(json.dumps({"event": "demo-files", "files": [str(v) for v in videos]}))
     else:
         print(f"\nPlayable MP4 files in {output / 'recorder'}:")
         for video in videos:
-            print(f"  {video.name}  ({video.stat().st_size / 1e6:.1f} MB)")
+            size = video.stat().st_size / 1e6
+            print(f"  {video.relative_to(output / 'recorder')}  ({size:.1f} MB)")
     return status

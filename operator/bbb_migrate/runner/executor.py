@@ -233,7 +233,8 @@ class Executor:
         self.parallelism = parallelism or spec.recorder.parallelism
         self.replan = replan
         self.poll_seconds = poll_seconds
-        self.out = Path(spec.output.directory).expanduser()
+        # Absolute: recorders and the stored paths must not depend on the current directory.
+        self.out = Path(spec.output.directory).expanduser().resolve()
         self._publisher_factory = publisher_factory
         self._publisher: Any = None
         self._store: StateStore | None = None

@@ -25,7 +25,9 @@ class Faults:
     # Playback side (playback.py). Per-recording values take a set of record IDs, or a dict
     # keyed by record ID ("*" = every recording).
     playback_404_ids: set[str] = field(default_factory=set)  # player page / video index → 404
-    stall_media_after_seconds: float | dict[str, float] | None = None  # media stops sending bytes
+    # media responses stop sending bytes (connection held open) after this many seconds of
+    # sending; paced at throttle_media_factor (1.5 when unset) so the player cannot buffer ahead
+    stall_media_after_seconds: float | dict[str, float] | None = None
     throttle_media_factor: float | None = None  # media sent at this multiple of its real-time rate
     cut_download_after_bytes: int | None = None  # video file download connection cut after N bytes
     cut_download_times: int = 1  # how many download connections get cut (then it works)

@@ -87,7 +87,7 @@ def _slide_png(path: Path, seg: Segment, size: tuple[int, int]) -> None:
     _run(
         "-f", "lavfi", "-i", f"color=c=0x{r:02x}{g:02x}{b:02x}:s={w}x{h}",
         "-vf", f"drawtext=fontfile={FONT}:text='{seg.number}':fontsize={h // 3}:"
-        f"fontcolor=white:x=w*0.72:y=h*0.55",
+        f"fontcolor=white:x=w*0.82:y=h*0.62",
         "-frames:v", "1", str(path),
     )
 
@@ -123,7 +123,7 @@ def _shapes_svg() -> str:
         ("image0-draw2", 2.7, -1, "image0-line1",
          '<line x1="1000" y1="150" x2="1400" y2="350" />'),
         ("image0-draw3", 3.5, 5.5, "image0-rect2",
-         '<rect x="1050" y="450" width="300" height="200" fill="none" />'),
+         '<rect x="1150" y="600" width="300" height="200" fill="none" />'),
     ]
     for gid, stamp, undo, shape, body in drafts:
         lines.append(

@@ -55,16 +55,15 @@ def handle(handler: Any) -> bool:
             return False
         is_media = rel.startswith(("video/", "deskshare/", "audio/"))
         stall_after = _fault(faults, "stall_media_after_seconds", record_id) if is_media else None
-        limit = rate = None
         throttle = getattr(faults, "throttle_media_factor", None) if is_media else None
-        if stall_after is not None or throttle:
+        if stall_after is not None and not throttle:
+            throttle = 1.5  # a stall needs a paced link, or everything arrives at once
+        rate = None
+        if throttle:
             duration = _metadata_duration(Path(published) / record_id)
-            size = target.stat().st_size
-            if duration and stall_after is not None:
-                limit = int(size * min(1.0, float(stall_after) / duration))
-            if duration and throttle:
-                rate = size / duration * float(throttle)
-        send_file(handler, target, stall_at_byte=limit, bytes_per_second=rate)
+            if duration:
+                rate = target.stat().st_size / duration * float(throttle)
+        send_file(handler, target, stall_after_seconds=stall_after, bytes_per_second=rate)
         return True
 
     if path.startswith("/playback/presentation/2.3/"):
@@ -186,7 +185,7 @@ def _take_download_cut(faults: Any) -> int | None:
 
 
 def _metadata_duration(record_dir: Path) -> float | None:
-    """Duration in seconds from ``metadata.xml`` (for the stall fault's byte position)."""
+    """Duration in seconds from ``metadata.xml`` (to pace media at a multiple of real time)."""
     from defusedxml import ElementTree
 
     try:
@@ -228,16 +227,17 @@ def send_file(
     handler: Any,
     path: Path,
     *,
-    stall_at_byte: int | None = None,
+    stall_after_seconds: float | None = None,
     cut_after_bytes: int | None = None,
     bytes_per_second: float | None = None,
 ) -> None:
     """Send a file with HEAD and single-range ``Range`` support, as nginx does.
 
-    ``stall_at_byte``: stop delivering at that absolute offset and hold the connection open
-    (a media server that hangs). ``cut_after_bytes``: close the connection after sending that
-    many body bytes of this response (a dropped download). ``bytes_per_second``: pace the body
-    (a slow link), so that a player has not buffered everything when the server dies.
+    ``stall_after_seconds``: after sending for that long, stop delivering and hold the
+    connection open (a media server that hangs mid-stream). ``cut_after_bytes``: close the
+    connection after sending that many body bytes of this response (a dropped download).
+    ``bytes_per_second``: pace the body (a slow link), so that a player has not buffered
+    everything when the server dies.
     """
     size = path.stat().st_size
     start, end = 0, size - 1
@@ -279,11 +279,11 @@ def send_file(
         position = start
         while position <= end:
             want = min(_CHUNK, end - position + 1)
-            if stall_at_byte is not None:
-                want = min(want, stall_at_byte - position)
-                if want <= 0:
-                    _hang(handler)
-                    return
+            if stall_after_seconds is not None and (
+                time.monotonic() - began >= float(stall_after_seconds)
+            ):
+                _hang(handler)
+                return
             if cut_after_bytes is not None:
                 want = min(want, cut_after_bytes - sent)
                 if want <= 0:

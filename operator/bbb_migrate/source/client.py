@@ -13,12 +13,17 @@ retried page never yields a recording twice.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3.exceptions
 
 from ..models import Recording
 from .checksum import ALGORITHMS, sign
@@ -26,6 +31,7 @@ from .errors import BBBError
 from .xmlparse import Reply, parse_reply
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Progress = Callable[[int, int | None], None]
 """Called after each page with (recordings listed so far, total announced by the server)."""
@@ -54,7 +60,7 @@ class BBBClient:
     def __init__(self, url: str, secret: str, *, checksum: str = "sha256", timeout: float = 60,
                  retries: int = 4, paging: str = "auto", page_size: int = 100,
                  verify_tls: bool = True, session: requests.Session | None = None,
-                 backoff_seconds: float = 1.0):
+                 backoff_seconds: float = 1.0, concurrency: int = 2):
         if checksum not in ALGORITHMS:
             raise ValueError(f"checksum must be one of {list(ALGORITHMS)}, not {checksum!r}")
         if paging not in ("auto", "on", "off"):
@@ -63,6 +69,8 @@ class BBBClient:
             raise ValueError("page_size must be between 1 and 100 (BBB clamps limit to 100)")
         if not secret:
             raise ValueError("the BBB shared secret is empty")
+        if not 1 <= concurrency <= 8:
+            raise ValueError("concurrency must be between 1 and 8")
         self.api_url = api_base(url)
         self.server = urlsplit(self.api_url).netloc
         self._secret = secret
@@ -75,7 +83,9 @@ class BBBClient:
         self.backoff_seconds = backoff_seconds
         self.session = session or requests.Session()
         self.warnings: list[str] = []  # malformed recordings and other things a user should see
+        self.concurrency = concurrency
         self.requests_made = 0
+        self._count_lock = threading.Lock()
         self.paged = False  # True once a server answered with totalElements (BBB 2.6+)
 
     def __repr__(self) -> str:  # never shows the secret
@@ -94,6 +104,11 @@ class BBBClient:
         while True:
             try:
                 reply = self._call_once(params)
+                if reply.returncode != "SUCCESS":
+                    key = reply.message_key or "noReturnCode"
+                    message = reply.message or f"returncode {reply.returncode or '(missing)'}"
+                    # unexpectedError: bbb-web failed to build a page; worth another try
+                    raise BBBError(self.server, key, message, retryable=key == "unexpectedError")
             except BBBError as exc:
                 if not exc.retryable or attempt >= self.retries:
                     raise
@@ -107,16 +122,12 @@ class BBBClient:
                 message = f"{self.server}: malformed recording skipped: {line}"
                 log.warning("%s", message)
                 self.warnings.append(message)
-            if reply.returncode != "SUCCESS":
-                key = reply.message_key or "noReturnCode"
-                message = reply.message or f"returncode {reply.returncode or '(missing)'}"
-                raise BBBError(self.server, key, message,
-                               retryable=key in ("unexpectedError",))
             return reply
 
     def _call_once(self, params: Mapping[str, str]) -> Reply:
         url = self._signed_url(params)
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
         try:
             resp = self.session.get(url, timeout=self.timeout, stream=True,
                                     verify=self.verify_tls, headers={"Accept": "application/xml"})
@@ -139,15 +150,12 @@ class BBBClient:
             except requests.RequestException as exc:
                 raise BBBError(self.server, "connectionError", _describe(exc), retryable=True
                                ) from None
-            except OSError as exc:  # urllib3 ProtocolError / IncompleteRead on a cut reply
+            except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
+                raise BBBError(self.server, "timeout", f"reply stalled for {self.timeout:g} s",
+                               retryable=True) from None
+            except (urllib3.exceptions.HTTPError, OSError) as exc:  # connection cut mid-reply
                 raise BBBError(self.server, "invalidXML", f"reply cut short ({_describe(exc)})",
                                retryable=True) from None
-            except Exception as exc:
-                if type(exc).__module__.startswith("urllib3"):
-                    raise BBBError(self.server, "invalidXML",
-                                   f"reply cut short ({type(exc).__name__})", retryable=True
-                                   ) from None
-                raise
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -185,26 +193,56 @@ class BBBClient:
                 progress(len(reply.recordings), len(reply.recordings))
             yield from reply.recordings
             return
-        offset, listed = 0, 0
-        while True:
-            reply = self._call({**params, "offset": str(offset), "limit": str(self.page_size)})
-            listed += len(reply.recordings)
-            if reply.total_elements is None:
-                if self.paging == "on" and offset == 0:
-                    raise BBBError(self.server, "pagingUnsupported",
-                                   "the server ignored offset/limit (BBB before 2.6 or "
-                                   "Scalelite); use paging auto or off")
-                if progress:
-                    progress(listed, listed)
-                yield from reply.recordings  # not a paging server: this was everything
-                return
-            self.paged = True
+        first = self._call({**params, "offset": "0", "limit": str(self.page_size)})
+        if first.total_elements is None:
+            if self.paging == "on":
+                raise BBBError(self.server, "pagingUnsupported",
+                               "the server ignored offset/limit (BBB before 2.6 or "
+                               "Scalelite); use paging auto or off")
             if progress:
-                progress(listed, reply.total_elements)
+                progress(len(first.recordings), len(first.recordings))
+            yield from first.recordings  # not a paging server: this was everything
+            return
+        self.paged = True
+        total, listed = first.total_elements, len(first.recordings)
+        if progress:
+            progress(listed, total)
+        yield from first.recordings
+        if not first.recordings:
+            return
+        offsets = range(self.page_size, total, self.page_size)
+        pages = self._in_order(
+            lambda offset: self._call({**params, "offset": str(offset),
+                                       "limit": str(self.page_size)}), offsets)
+        for reply in pages:
+            listed += len(reply.recordings)
+            if progress:
+                progress(listed, total)
             yield from reply.recordings
-            offset += self.page_size
-            if offset >= reply.total_elements or not reply.recordings:
-                return
+
+    def _in_order(self, call: Callable[[T], Reply], items: Iterable[T]) -> Iterator[Reply]:
+        """``call`` on each item, at most ``concurrency`` at once, results in order.
+
+        With two requests in flight, the server prepares the next reply while this process
+        parses the current one; a larger window only loads the server more.
+        """
+        if self.concurrency == 1:
+            for item in items:
+                yield call(item)
+            return
+        with ThreadPoolExecutor(max_workers=self.concurrency,
+                                thread_name_prefix="bbb-list") as pool:
+            pending: deque[Future[Reply]] = deque()
+            try:
+                for item in items:
+                    pending.append(pool.submit(call, item))
+                    if len(pending) >= self.concurrency:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def list_recordings(self, *, states: Iterable[str] = ("published", "unpublished"),
                         meta: Mapping[str, str] | None = None, meeting_ids: Iterable[str] = (),
@@ -230,12 +268,14 @@ class BBBClient:
     def _complete_formats(self, recordings: list[Recording], states: list[str]) -> list[Recording]:
         """Re-read formats batch by batch, replacing in place (one copy in memory at a time)."""
         out = list(recordings)
-        for start in range(0, len(out), FORMAT_BATCH):
-            batch = out[start:start + FORMAT_BATCH]
-            reply = self._call(self._filters(states or ["any"], None, (),
-                                             [r.record_id for r in batch]))
+        starts = range(0, len(out), FORMAT_BATCH)
+        replies = self._in_order(
+            lambda start: self._call(self._filters(
+                states or ["any"], None, (),
+                [r.record_id for r in out[start:start + FORMAT_BATCH]])), starts)
+        for start, reply in zip(starts, replies, strict=True):
             full = {r.record_id: r for r in merge_formats(reply.recordings)}
-            for offset, rec in enumerate(batch):
+            for offset, rec in enumerate(out[start:start + FORMAT_BATCH]):
                 other = full.get(rec.record_id)
                 if other is not None:
                     out[start + offset] = _merge(rec, other)

@@ -1,0 +1,65 @@
+"""import-video through the operator: children publish-only, rows in Pod (PostgreSQL) and
+Moodle (MariaDB) exactly as the publisher writes them, no Job."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BBB_SECRET
+from kube_helpers import phases, wait_for
+from publish_fixtures import NOTICE, SECRET_KEY, seed_moodle, seed_pod
+
+from bbb_migrate.source.xmlwrite import write_reply
+
+pytestmark = pytest.mark.db
+
+
+def _ext_owners(pod, url):
+    rows = pod.query(
+        "SELECT u.username FROM import_video_externalrecording e "
+        "JOIN auth_user u ON u.id = e.owner_id WHERE e.source_url = %s ORDER BY u.username",
+        (url,))
+    return [r[0] for r in rows]
+
+
+async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, dbs, tmp_path):
+    pod = dbs.pod("postgresql", 4)
+    seed_pod(pod, 4)
+    moodle = dbs.moodle("mysql")
+    world = seed_moodle(moodle)
+    cache = tmp_path / "getRecordings.xml"  # the listing, as Pod's USE_CACHE would reuse it
+    with cache.open("w", encoding="utf-8") as out:
+        write_reply(world.recordings.values(), out)
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    await cluster.create_secret("pod", {"url": pod.url, "secret-key": SECRET_KEY})
+    await cluster.create_secret("moodle", {"url": moodle.url})
+    spec = {
+        "source": {"url": "https://bbb.example.org/bigbluebutton/", "cacheFile": str(cache),
+                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
+        "mode": "import-video",
+        "pod": {"database": {"urlRef": {"secretKeyRef": {"name": "pod", "key": "url"}}},
+                "secretKeyRef": {"secretKeyRef": {"name": "pod", "key": "secret-key"}}},
+        "moodle": {"databases": {"default": {"urlRef": {"secretKeyRef": {
+                       "name": "moodle", "key": "url"}}}},
+                   "ignoredServers": ["ignored.example.org"],
+                   "notice": {"enabled": True, "html": NOTICE}},
+    }
+    await operator_process.start()
+    await cluster.create_migration("iv", spec)
+
+    async def done():
+        m = await cluster.migration("iv")
+        return m if (m.get("status") or {}).get("phase") == "Completed" else None
+    m = await wait_for(done, timeout=60, logs=operator_process.logs)
+    children = await cluster.children("iv")
+    assert phases(children) == {"Published": 7}
+    assert m["status"]["recordings"]["published"] == 7
+    assert await cluster.jobs() == []
+    url = {k: r.playbacks[0].url for k, r in world.recordings.items()}
+    assert _ext_owners(pod, url["rec1"]) == ["alice", "bob", "carol"]
+    assert _ext_owners(pod, url["rec2"]) == ["zoe.obrien"]
+    assert _ext_owners(pod, url["rec3"]) == ["carol"]
+    assert _ext_owners(pod, url["rec4"]) == ["podteacher"]
+    assert _ext_owners(pod, url["rec6"]) == ["admin"]
+    assert pod.count("import_video_externalrecording") == 11
+    intros = dict(moodle.query("SELECT id, intro FROM mdl_bigbluebuttonbn"))
+    assert intros[world.ids["A1"]] == f"<p>Cours magistral</p><br>{NOTICE}"

@@ -1,0 +1,106 @@
+"""Failures end with the contract's exit code, a result JSON, no output file and no process
+left behind (real Chromium, Xvfb, PulseAudio, ffmpeg against the simulator's faults)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from conftest import (
+    RECORD_ID,
+    descendants_alive,
+    finish,
+    run_recorder,
+    start_recorder,
+    url_20,
+    url_23,
+    wait_for_event,
+)
+
+from bbb_migrate.contract import ExitCode, result_path
+from bbb_migrate.recorder.procs import descendants
+
+pytestmark = pytest.mark.slow
+
+UNKNOWN_ID = "ffffffffffffffffffffffffffffffffffffffff-1700000000000"
+
+
+def assert_failed(run, code: ExitCode) -> None:
+    assert run.code == code, run.stdout[-3000:]
+    result = run.result
+    assert result.exit_code == code and result.exit_class == code.exit_class
+    assert result.message
+    assert not run.output.exists()
+    assert not list(run.output.parent.glob(f".{run.output.name}.part*"))
+
+
+@pytest.mark.parametrize("form", ["2.3", "2.0"])
+def test_playback_page_404_is_permanent(fresh_simulator, tmp_path, form):
+    fresh_simulator.config.faults.playback_404_ids = {RECORD_ID}
+    url = (url_23 if form == "2.3" else url_20)(fresh_simulator)
+    run = run_recorder(url, tmp_path / "out.mp4")
+    assert_failed(run, ExitCode.NOT_FOUND)
+    assert not ExitCode(run.code).retryable
+    assert "playback page: HTTP 404" in run.result.message
+
+
+def test_player_reporting_404_is_permanent(simulator, tmp_path):
+    # --duration skips metadata.xml, so the player itself finds the recording missing and
+    # shows its error (#error .error-code "404" in bbb-playback)
+    run = run_recorder(url_23(simulator, UNKNOWN_ID), tmp_path / "out.mp4", "--duration", "20")
+    assert_failed(run, ExitCode.NOT_FOUND)
+    assert "player says: 404" in run.result.message
+
+
+def test_missing_metadata_is_permanent_without_a_browser(simulator, tmp_path):
+    run = run_recorder(url_20(simulator, UNKNOWN_ID), tmp_path / "out.mp4")
+    assert_failed(run, ExitCode.NOT_FOUND)
+    assert run.result.chromium_version is None  # decided before starting anything
+    assert run.seconds < 20
+
+
+def test_stalling_media_is_retryable(fresh_simulator, tmp_path):
+    fresh_simulator.config.faults.stall_media_after_seconds = 8.0  # paced at 1.5x real time
+    run = run_recorder(url_23(fresh_simulator), tmp_path / "out.mp4", "--stall-seconds", "3")
+    assert_failed(run, ExitCode.STALL)
+    assert ExitCode(run.code).retryable
+    assert "no playback progress" in run.result.message
+
+
+def test_server_dying_mid_render_is_retryable(fresh_simulator, tmp_path):
+    # a slow link (media at 1.3x real time) so the player has not buffered it all
+    fresh_simulator.config.faults.throttle_media_factor = 1.3
+    output = tmp_path / "out.mp4"
+    began = time.monotonic()
+    proc = start_recorder(url_20(fresh_simulator), output, "--stall-seconds", "4")
+    lines: list[str] = []
+    wait_for_event(proc, "playing", lines)
+    time.sleep(3)
+    fresh_simulator.stop()
+    run = finish(proc, output, began)
+    run.stdout = "".join(lines) + run.stdout
+    assert run.code in (ExitCode.NETWORK, ExitCode.STALL), run.stdout[-3000:]
+    assert_failed(run, ExitCode(run.code))
+    assert ExitCode(run.code).retryable
+
+
+def test_sigterm_stops_cleanly_and_leaves_no_process(simulator, tmp_path):
+    output = tmp_path / "out.mp4"
+    began = time.monotonic()
+    proc = start_recorder(url_23(simulator), output)
+    lines: list[str] = []
+    wait_for_event(proc, "playing", lines)
+    children = descendants(proc.pid)
+    names = {open(f"/proc/{pid}/comm").read().strip() for pid in children
+             if os.path.exists(f"/proc/{pid}/comm")}
+    assert {"Xvfb", "pulseaudio", "ffmpeg"} <= names, names
+    assert any(n.startswith("chrom") for n in names), names
+    proc.send_signal(signal.SIGTERM)
+    run = finish(proc, output, began, timeout=60)
+    assert run.code == ExitCode.CRASH
+    assert result_path(output).exists() and "interrupted" in run.result.message
+    assert not output.exists()
+    time.sleep(0.5)
+    assert descendants_alive(children) == []
