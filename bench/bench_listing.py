@@ -12,7 +12,8 @@ Compares, in the same run and against the same simulator:
 
 The simulator runs in its own process (its memory is not counted) and every measurement runs
 in a fresh child process: wall time of listing + planning, and peak resident memory
-(``ru_maxrss``) of that child, with the interpreter-and-imports baseline shown apart.
+(``ru_maxrss``) of that child, with the interpreter-and-imports baseline shown apart. Each
+method runs ``--repeat`` times, round-robin, and the fastest run is kept.
 
 Targets (issue 2): at least 2x faster than the naive baseline (checked on the same single
 request, ``streaming-single`` vs ``naive``), 5x less peak memory (the peak above the
@@ -21,8 +22,8 @@ recordings listed and planned in under 30 s and under 300 MB of total peak RSS (
 The paged path's speed is shown against the baseline too: it parses every recording twice on
 purpose (BBB 2.6+ pages may hide formats, see ``source.client``), so its ratio is lower.
 
-    python bench/bench_listing.py                  # 10,000 and 50,000
-    python bench/bench_listing.py --sizes 2000     # a quick run
+    python bench/bench_listing.py                  # 10,000 and 50,000, 3 runs each
+    python bench/bench_listing.py --sizes 2000 --repeat 1     # a quick run
 Exit status 1 when a target is missed.
 """
 
@@ -144,6 +145,8 @@ def measure(method: str, url: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per method; the fastest is kept (default 3)")
     parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -157,7 +160,13 @@ def main() -> int:
     for size in args.sizes:
         sim, url = start_simulator(size)
         try:
-            results = {m: measure(m, url) for m in METHODS}
+            # Round-robin repeats, best wall time kept: a burst of load from other jobs on a
+            # shared machine then hits every method alike instead of one.
+            runs: dict[str, list[dict]] = {m: [] for m in METHODS}
+            for _ in range(args.repeat):
+                for method in METHODS:
+                    runs[method].append(measure(method, url))
+            results = {m: min(r, key=lambda x: x["seconds"]) for m, r in runs.items()}
         finally:
             sim.terminate()
             sim.wait(timeout=30)
@@ -176,6 +185,8 @@ def main() -> int:
                   f"memory ({extra:.1f}x less above the imports)")
         # Speed target: the same single request as Pod's, parsed both ways. Memory target: the
         # peak above the interpreter-and-imports baseline that every child shares (~40 MB).
+        if size < 10_000:
+            continue  # the targets are set for 10,000 and 50,000 recordings
         speed = naive["seconds"] / single["seconds"]
         if speed < 2:
             missed.append(f"{size}: only {speed:.1f}x faster than naive (target 2x)")

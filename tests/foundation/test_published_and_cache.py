@@ -80,3 +80,15 @@ def test_no_cache_written_when_listing_fails(make_sim, tmp_path):
     with pytest.raises(BBBError):
         list_recordings(_spec(sim.api_url, cacheFile=str(cache), retries=0).source, "bad")
     assert not cache.exists()
+
+
+def test_broken_or_hostile_metadata_xml_is_ignored(make_sim, tmp_path, caplog):
+    good = write_published(tmp_path, "fine", 1_650_000_000_000)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "metadata.xml").write_text("<recording><id>broken</id>")
+    (tmp_path / "bomb").mkdir()
+    (tmp_path / "bomb" / "metadata.xml").write_text(
+        '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><recording><id>&a;</id></recording>')
+    sim = make_sim(published_dir=tmp_path)
+    assert [r.record_id for r in sim.recordings] == [good]
+    assert "broken" in caplog.text and "bomb" in caplog.text

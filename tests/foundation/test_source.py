@@ -87,8 +87,9 @@ def test_repr_never_shows_the_secret(sim):
 
 # -- paging -------------------------------------------------------------------------------------
 
-def test_paging_auto_walks_the_pages_of_a_26_server(sim):
-    c = client(sim, page_size=100)
+@pytest.mark.parametrize("concurrency", [1, 2, 4])
+def test_paging_auto_walks_the_pages_of_a_26_server(sim, concurrency):
+    c = client(sim, page_size=100, concurrency=concurrency)
     seen = []
     recordings = c.list_recordings(progress=lambda done, total: seen.append((done, total)))
     assert _ids(recordings) == _expected(sim)
@@ -97,6 +98,21 @@ def test_paging_auto_walks_the_pages_of_a_26_server(sim):
     assert [t for _, t in seen] == [total] * 3 and seen[-1][0] == total
     pages, batches = 3, -(-total // 100)
     assert c.requests_made == pages + batches
+
+
+def test_recordings_published_while_listing_are_read_too(sim):
+    from bbb_migrate.simulator.api import Index
+    from bbb_migrate.simulator.catalogue import generate
+
+    def publish_more(done, total):
+        if done == 100:  # after the first page: 150 more recordings appear at the end
+            sim.server.recordings = sim.server.recordings + generate(150, seed=99)
+            sim.server.index = Index(sim.server.recordings)
+
+    c = client(sim, concurrency=1)
+    listed = c.list_recordings(progress=publish_more)
+    assert _ids(listed) == _expected(sim)
+    assert len(listed) > 300
 
 
 def test_paging_auto_on_an_old_server_makes_one_request(make_sim):

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "publish"))  # pubdb: the publish helpers
 
-from kube_helpers import (  # noqa: E402
+from kube_helpers import (
     Cluster,
     OperatorProcess,
     declare_resources,
     write_kubeconfig,
 )
 
-from bbb_migrate.simulator import Simulator, SimulatorConfig  # noqa: E402
+from bbb_migrate.simulator import Simulator, SimulatorConfig
 
 
 def _publish_fixtures():
@@ -35,7 +36,7 @@ publish_fixtures = _publish_fixtures()
 pod_templates = publish_fixtures.pod_templates
 dbs = publish_fixtures.dbs
 
-BBB_SECRET = "operator-test-secret"  # noqa: S105 (the simulator's secret in these tests)
+BBB_SECRET = "operator-test-secret"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import BBB_SECRET
 from kube_helpers import phases, wait_for
-from publish_fixtures import NOTICE, SECRET_KEY, seed_moodle, seed_pod
+from pubdb import NOTICE, SECRET_KEY, seed_moodle, seed_pod
 
 from bbb_migrate.source.xmlwrite import write_reply
 

@@ -219,3 +219,17 @@ def test_recording_round_trip_and_child_body():
     body["status"] = recordings.state_to_status(new, 3)
     again = recordings.ChildView.from_body(body)
     assert again.state == new and again.seq == 3
+
+
+def test_chart_settings_for_recorder_pods():
+    job = build(default_image="registry.example.org/recorder:1.2", pull_policy="Always",
+                service_account="bbb-recorder")
+    pod = job["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == "registry.example.org/recorder:1.2"
+    assert pod["containers"][0]["imagePullPolicy"] == "Always"
+    assert pod["serviceAccountName"] == "bbb-recorder"
+    assert pod["automountServiceAccountToken"] is False
+    kubernetes_validate.validate(job, "1.33", strict=True)
+    pinned = spec(recorder={"image": "mine:1"})
+    job = build(pinned, default_image="registry.example.org/recorder:1.2")
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "mine:1"

@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from conftest import item, make_recording, make_spec, seed_pod
+from pubdb import item, make_recording, make_spec, seed_pod
 
 from bbb_migrate.publish import PublishConfigError, Publisher, PublishError
 from bbb_migrate.publish.claim import RESERVATIONS, pod_file_name, slugify

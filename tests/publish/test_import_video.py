@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC
 
 import pytest
-from conftest import (
+from pubdb import (
     NOTICE,
     SECRET_KEY,
     item,
@@ -276,3 +276,31 @@ def test_lost_connection_is_retryable_and_reconnects(engine, dbs, monkeypatch):
                                  "Bob Durand (bob)"]
     finally:
         publisher.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_publish_many_matches_publish_and_isolates_failures(engine, dbs, monkeypatch):
+    pod, _, moodle, world = _setup(dbs, engine, 4)
+    # The second item's URL does not fit source_url (500): that item fails, the others go on.
+    broken = make_recording(50, "unknown")
+    broken_item = item(broken)
+    broken_item = type(broken_item)(**{**broken_item.__dict__,
+                                       "source_url": "https://x/" + "y" * 600})
+    keys = ["rec1", "rec2", "rec3", "rec4", "rec5", "rec6", "rec7"]
+    batch = [(item(world.recordings["rec1"]), None), (broken_item, None)]
+    batch += [(item(world.recordings[k]), None) for k in keys[1:]]
+    seen = []
+    publisher = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    try:
+        results = publisher.publish_many(batch, on_result=lambda i, r: seen.append(r))
+    finally:
+        publisher.close()
+    assert seen == results and len(results) == 8
+    assert isinstance(results[1], PublishError) and results[1].permanent
+    assert "longer than import_video_externalrecording.source_url" in str(results[1])
+    reports = dict(zip(["rec1", "broken", *keys[1:]], results, strict=True))
+    assert reports["rec1"].owners == ["Alice Martin (alice)", "Carol Petit (carol)",
+                                      "Bob Durand (bob)"]
+    assert reports["rec3"].owners == ["Carol Petit (carol)"]  # meeting-ID fallback
+    assert reports["rec6"].owners == ["Admin Pod (admin)"]
+    assert pod.count("import_video_externalrecording") == 11

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ENGINES, make_recording, make_spec, seed_moodle
+from pubdb import ENGINES, make_recording, make_spec, seed_moodle
 
 from bbb_migrate.publish import PublishConfigError, Publisher
 
@@ -72,7 +72,7 @@ def test_meeting_id_without_group_suffix_and_wrong_seed(world, monkeypatch):
     ids = w.ids
     publisher = Publisher(make_spec(monkeypatch, mode="export-csv", moodle=moodle))
     try:
-        from conftest import seed
+        from pubdb import seed
         legacy = make_recording(30, f"{seed('A3')}-{ids['course']}-{ids['A3']}")
         assert publisher.moodle_owners(legacy) == ["Carol Petit (carol)"]
         forged = make_recording(31, f"{seed('other')}-{ids['course']}-{ids['A3']}[0]")
@@ -82,7 +82,7 @@ def test_meeting_id_without_group_suffix_and_wrong_seed(world, monkeypatch):
 
 
 def test_export_csv_mode_fills_the_owners_column(world, monkeypatch, tmp_path):
-    from conftest import item
+    from pubdb import item
 
     from bbb_migrate.csvexport import write_csv
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -21,10 +22,13 @@ from conftest import (
 
 from bbb_migrate.contract import ExitCode, result_path
 from bbb_migrate.recorder.procs import descendants
+from bbb_migrate.simulator import Simulator, SimulatorConfig
+from bbb_migrate.simulator.make_sample import make_sample
 
 pytestmark = pytest.mark.slow
 
 UNKNOWN_ID = "ffffffffffffffffffffffffffffffffffffffff-1700000000000"
+LONG_ID = "1111111111111111111111111111111111111111-1700000000000"
 
 
 def assert_failed(run, code: ExitCode) -> None:
@@ -69,16 +73,27 @@ def test_stalling_media_is_retryable(fresh_simulator, tmp_path):
     assert "no playback progress" in run.result.message
 
 
-def test_server_dying_mid_render_is_retryable(fresh_simulator, tmp_path):
-    # a slow link (media at 1.3x real time) so the player has not buffered it all
-    fresh_simulator.config.faults.throttle_media_factor = 1.3
+@pytest.fixture(scope="module")
+def long_published(tmp_path_factory):
+    """A 60 s variant of the sample: long enough that a player cannot have it all buffered."""
+    root = tmp_path_factory.mktemp("long-published")
+    make_sample(root, duration=60.0, record_id=LONG_ID)
+    return root
+
+
+def test_server_dying_mid_render_is_retryable(long_published, tmp_path):
+    config = SimulatorConfig(published_dir=long_published)
+    config.faults.throttle_media_factor = 1.2  # a link barely faster than real time
+    sim = Simulator(config).start()
     output = tmp_path / "out.mp4"
     began = time.monotonic()
-    proc = start_recorder(url_20(fresh_simulator), output, "--stall-seconds", "4")
-    lines: list[str] = []
-    wait_for_event(proc, "playing", lines)
-    time.sleep(3)
-    fresh_simulator.stop()
+    try:
+        proc = start_recorder(url_20(sim, LONG_ID), output, "--stall-seconds", "4")
+        lines: list[str] = []
+        wait_for_event(proc, "playing", lines)
+        time.sleep(3)
+    finally:
+        sim.stop()
     run = finish(proc, output, began)
     run.stdout = "".join(lines) + run.stdout
     assert run.code in (ExitCode.NETWORK, ExitCode.STALL), run.stdout[-3000:]
@@ -93,7 +108,7 @@ def test_sigterm_stops_cleanly_and_leaves_no_process(simulator, tmp_path):
     lines: list[str] = []
     wait_for_event(proc, "playing", lines)
     children = descendants(proc.pid)
-    names = {open(f"/proc/{pid}/comm").read().strip() for pid in children
+    names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in children
              if os.path.exists(f"/proc/{pid}/comm")}
     assert {"Xvfb", "pulseaudio", "ffmpeg"} <= names, names
     assert any(n.startswith("chrom") for n in names), names

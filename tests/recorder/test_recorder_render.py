@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import numpy as np
 import pytest
+from conftest import finish, start_recorder, url_20, url_23
 from rec_analysis import audio_onsets, closest, first_change, frame_at, region_colours
 
 from bbb_migrate.contract import log_path
@@ -110,13 +112,23 @@ def test_clean_frame_no_controls_scrollbar_or_cursor(renders, form):
         assert np.abs(centre.mean(axis=(0, 1)) - segment_at(t).rgb).max() < 40
 
 
-def test_two_recorders_ran_in_parallel(renders):
-    spans = []
-    displays = set()
-    for run in renders.values():
+def test_two_recorders_in_parallel_both_succeed(simulator, tmp_path):
+    # the first 8 s of the sample (--duration), by two recorders at the same time
+    began = time.monotonic()
+    outputs = [tmp_path / "p23.mp4", tmp_path / "p20.mp4"]
+    procs = [(start_recorder(url, output, "--duration", "8"), output)
+             for url, output in zip((url_23(simulator), url_20(simulator)), outputs, strict=True)]
+    runs = [finish(proc, output, began) for proc, output in procs]
+    displays, spans = set(), []
+    for run in runs:
+        assert run.code == 0, run.stdout[-3000:]
+        assert abs(run.result.duration_seconds - 8.0) <= 1.0
         events = {e["event"]: e for e in run.events}
         displays.add(events["started"]["display"])
         spans.append((events["playing"]["ts"], events["ended"]["ts"]))
     assert len(displays) == 2, "each recorder needs its own X display"
     (a_start, a_end), (b_start, b_end) = spans
     assert a_start < b_end and b_start < a_end, "the two captures overlapped in time"
+    colours, fps = region_colours(runs[0].output, SLIDE_BOX["2.3"])
+    assert closest(colours[int(3 * fps)], PALETTE) == "slide1"
+    assert closest(colours[int(7 * fps)], PALETTE) == "slide2"

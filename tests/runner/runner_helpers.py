@@ -25,14 +25,31 @@ def make_spec(sim: Simulator, out: Path, mode: str, **extra: Any) -> MigrationSp
     return parse_spec(data)
 
 
-def load_publish_fixtures() -> Any:
-    """The publish engineer's database fixtures (tests/publish/conftest.py), under a unique name.
+def _publish_tests_on_path() -> None:
+    import sys
+
+    folder = str(HERE.parent / "publish")
+    if folder not in sys.path:
+        sys.path.append(folder)
+
+
+def publish_db() -> Any:
+    """The publish engineer's database helpers and seeds (tests/publish/pubdb.py).
 
     Reused, not copied: the Pod and Moodle schemas and seeds live in one place.
     """
+    _publish_tests_on_path()
+    import pubdb
+
+    return pubdb
+
+
+def load_publish_fixtures() -> Any:
+    """The publish tests' fixtures module (tests/publish/conftest.py), under a unique name."""
     import importlib.util
     import sys
 
+    _publish_tests_on_path()
     name = "bbbm_publish_fixtures"
     if name in sys.modules:
         return sys.modules[name]

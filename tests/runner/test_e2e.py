@@ -24,7 +24,7 @@ from runner_helpers import (
     HERE,
     SECRET,
     SECRET_ENV,
-    load_publish_fixtures,
+    publish_db,
     publish_samples,
     spec_dict,
     video_recordings,
@@ -34,7 +34,7 @@ from bbb_migrate.cli import main
 from bbb_migrate.runner.statestore import StateStore
 from bbb_migrate.simulator import Simulator, SimulatorConfig
 
-pub = load_publish_fixtures()
+pub = publish_db()
 REPO = Path(__file__).resolve().parents[2]
 LOGGING_RECORDER = HERE / "logging_recorder.py"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from runner_helpers import SECRET, SECRET_ENV, load_publish_fixtures, publish_samples, spec_dict
+from runner_helpers import SECRET, SECRET_ENV, publish_db, publish_samples, spec_dict
 
 from bbb_migrate import contract
 from bbb_migrate.cli import main
@@ -23,7 +23,7 @@ from bbb_migrate.runner.statestore import StateStore
 from bbb_migrate.simulator import Simulator, SimulatorConfig
 from bbb_migrate.state import Phase, render_started
 
-pub = load_publish_fixtures()
+pub = publish_db()
 REPO = Path(__file__).resolve().parents[2]
 
 

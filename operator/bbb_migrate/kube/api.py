@@ -126,7 +126,7 @@ class KubeApi:
         return self.client.sanitize_for_serialization(pods).get("items") or []
 
     # -- secrets ----------------------------------------------------------------------------
-    def secret_reader(self, namespace: str):  # noqa: ANN201 - a credentials.SecretReader
+    def secret_reader(self, namespace: str):
         """A reader for :func:`bbb_migrate.credentials.resolve`, bound to one namespace.
 
         Read at the moment of use (never cached), so a fixed Secret is picked up on the next

@@ -35,6 +35,11 @@ class OperatorConfig:
     kueue_window_factor: int = 4
     kueue_window_max: int = 1000
     metrics_port: int = 8080
+    recorder_image: str = ""
+    """Recorder image used when the spec keeps the default one (the chart pins its version)."""
+    recorder_pull_policy: str = "IfNotPresent"
+    recorder_service_account: str = ""
+    """Service account of recorder pods (its token is not mounted either way)."""
 
     @classmethod
     def from_env(cls) -> OperatorConfig:
@@ -50,6 +55,10 @@ class OperatorConfig:
             kueue_window_factor=_env_int("BBB_MIGRATE_KUEUE_WINDOW_FACTOR", 4),
             kueue_window_max=_env_int("BBB_MIGRATE_KUEUE_WINDOW_MAX", 1000),
             metrics_port=_env_int("BBB_MIGRATE_METRICS_PORT", 8080),
+            recorder_image=os.environ.get("BBB_MIGRATE_RECORDER_IMAGE", ""),
+            recorder_pull_policy=os.environ.get("BBB_MIGRATE_RECORDER_IMAGE_PULL_POLICY",
+                                                "IfNotPresent"),
+            recorder_service_account=os.environ.get("BBB_MIGRATE_RECORDER_SERVICE_ACCOUNT", ""),
         )
 
     def window(self, parallelism: int, kueue: bool) -> int:

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .. import contract
-from ..spec import API_GROUP, API_VERSION, MigrationSpec
+from ..spec import API_GROUP, API_VERSION, MigrationSpec, RecorderSettings
 
 LABEL_MIGRATION = f"{API_GROUP}/migration"
 LABEL_RECORD = f"{API_GROUP}/record-id"
@@ -77,14 +77,14 @@ def output_path(mount_path: str, record_id: str) -> str:
 def active_deadline(duration_seconds: float | None, spec: MigrationSpec) -> int:
     """Hard wall-clock limit of the Job: the recorder's own deadline plus a start-up allowance.
 
-    The recorder stops itself at ``duration × factor + margin`` (exit 13, retryable); the Job
+    The recorder stops itself at ``duration x factor + margin`` (exit 13, retryable); the Job
     deadline is a backstop for a recorder that hangs, so it must come later.
     """
     duration = duration_seconds if duration_seconds and duration_seconds > 0 else (
         DEFAULT_DURATION_SECONDS)
     rec = spec.recorder
-    return int(math.ceil(duration * rec.deadline_factor + rec.deadline_margin_seconds
-                         + STARTUP_ALLOWANCE_SECONDS))
+    return math.ceil(duration * rec.deadline_factor + rec.deadline_margin_seconds
+                     + STARTUP_ALLOWANCE_SECONDS)
 
 
 def recorder_command(*, source_url: str, output: str, record_id: str,
@@ -102,13 +102,14 @@ def recorder_command(*, source_url: str, output: str, record_id: str,
         "--stall-seconds", str(rec.stall_seconds),
     ]
     if duration_seconds and duration_seconds > 0:
-        command += ["--duration", str(int(math.ceil(duration_seconds)))]
+        command += ["--duration", str(math.ceil(duration_seconds))]
     return command
 
 
 def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str,
               child_uid: str, record_id: str, source_url: str, duration_seconds: float | None,
-              attempt: int, ttl_seconds: int) -> dict[str, Any]:
+              attempt: int, ttl_seconds: int, default_image: str = "",
+              pull_policy: str = "IfNotPresent", service_account: str = "") -> dict[str, Any]:
     """The ``batch/v1`` Job that renders or downloads one recording.
 
     Hardened for the "restricted" Pod Security Standard. It gets no credential at all: playback
@@ -134,13 +135,16 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
     mount: dict[str, Any] = {"name": "shared", "mountPath": volume.mount_path}
     if volume.sub_path:
         mount["subPath"] = volume.sub_path
+    image = spec.recorder.image
+    if default_image and image == RecorderSettings.model_fields["image"].default:
+        image = default_image  # the spec kept the default: use the chart's pinned image
     container = {
         "name": "recorder",
-        "image": spec.recorder.image,
-        "imagePullPolicy": "IfNotPresent",
+        "image": image,
+        "imagePullPolicy": pull_policy,
         "command": recorder_command(source_url=source_url, output=output, record_id=record_id,
                                     duration_seconds=duration_seconds, spec=spec),
-        "env": [{"name": "HOME", "value": "/tmp"}],
+        "env": [{"name": "HOME", "value": "/tmp"}],  # noqa: S108 (the pod's own emptyDir)
         "resources": {"requests": dict(spec.recorder.resources.requests),
                       "limits": dict(spec.recorder.resources.limits)},
         "securityContext": {
@@ -153,8 +157,8 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
         "terminationMessagePolicy": "FallbackToLogsOnError",
         "volumeMounts": [
             mount,
-            {"name": "dshm", "mountPath": "/dev/shm"},
-            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "dshm", "mountPath": "/dev/shm"},  # noqa: S108 (memory emptyDir)
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 (the pod's own emptyDir)
         ],
     }
     pod_spec = {
@@ -171,6 +175,7 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [container],
+        **({"serviceAccountName": service_account} if service_account else {}),
         "volumes": [
             {"name": "shared", "persistentVolumeClaim": {"claimName": volume.claim_name}},
             {"name": "dshm", "emptyDir": {"medium": "Memory",

@@ -6,7 +6,7 @@ No record-ID label anywhere: 10,000 recordings must not become 10,000 time serie
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from kubernetes.client.exceptions import ApiException
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -62,14 +62,10 @@ def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> No
 def forget(namespace: str, migration: str) -> None:
     """Drop the series of a deleted migration."""
     for key in ("Pending", "Queued", "Rendering", "Rendered", "Published", "Skipped", "Failed"):
-        try:
+        with suppress(KeyError):
             RECORDINGS.remove(namespace, migration, key)
-        except KeyError:
-            pass
-    try:
+    with suppress(KeyError):
         JOBS_IN_FLIGHT.remove(namespace, migration)
-    except KeyError:
-        pass
 
 
 def serve(port: int) -> None:

@@ -76,7 +76,7 @@ def recording_from_dict(data: dict[str, Any]) -> Recording:
 
 
 def duration_of(rec: Recording) -> float | None:
-    """Best known length: end − start, else the playback's rounded minutes."""
+    """Best known length: end - start, else the playback's rounded minutes."""
     if rec.duration_seconds:
         return rec.duration_seconds
     lengths = [p.length_minutes for p in rec.playbacks if p.length_minutes]

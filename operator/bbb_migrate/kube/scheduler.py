@@ -139,7 +139,7 @@ class Scheduler:
         self.lock = threading.Lock()
 
     # -- helpers ------------------------------------------------------------------------------
-    def _secret_reader(self):  # noqa: ANN202
+    def _secret_reader(self):
         return self.api.secret_reader(self.namespace)
 
     def _resolve(self, ref: SecretRef, what: str) -> str:
@@ -540,8 +540,9 @@ class Scheduler:
             except PublishError as exc:
                 metrics.DB_ERRORS.inc()
                 metrics.FAILURES.labels("publish").inc()
-                new = state.publish_failed(view.state, str(exc), max_attempts=spec.recorder.attempts,
-                                           now=now, permanent=exc.permanent)
+                new = state.publish_failed(view.state, str(exc),
+                                           max_attempts=spec.recorder.attempts, now=now,
+                                           permanent=exc.permanent)
                 if new.phase is Phase.FAILED:
                     self.post("Warning", "PublishFailed", f"{view.record_id}: {exc}"[:1000])
                 self.log.warning("record=%s publish failed: %s", view.record_id, exc)
@@ -567,7 +568,10 @@ class Scheduler:
                 spec=spec, migration=self.name, namespace=self.namespace, child=view.name,
                 child_uid=view.uid, record_id=view.record_id, source_url=view.source_url,
                 duration_seconds=view.duration, attempt=attempt,
-                ttl_seconds=self.config.job_ttl_seconds)
+                ttl_seconds=self.config.job_ttl_seconds,
+                default_image=self.config.recorder_image,
+                pull_policy=self.config.recorder_pull_policy,
+                service_account=self.config.recorder_service_account)
             created = self.api.create_job(self.namespace, manifest)
             if created:
                 metrics.JOBS_CREATED.inc()

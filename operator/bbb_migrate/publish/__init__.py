@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,8 +252,16 @@ class Publisher:
         each result (a report, or the :class:`PublishError` of that item) is returned in order
         and, if given, passed to ``on_result`` as soon as it is known.
         """
+        batch = list(items)
+        if not self._checked:
+            self.check()
+        if self.spec.mode is not Mode.CLAIM:
+            # On a database error, each recording looks itself up and reports its own error.
+            with suppress(DatabaseError):
+                self._moodle.prefetch([item.recording for item, _ in batch
+                                       if item.action is not Action.SKIP])
         results: list[PublishReport | PublishError] = []
-        for item, rendered in items:
+        for item, rendered in batch:
             try:
                 result: PublishReport | PublishError = self.publish(item, rendered)
             except PublishConfigError:

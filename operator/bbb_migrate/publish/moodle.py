@@ -83,6 +83,7 @@ class MoodleDirectory:
         self._roles: dict[str, int] | None = None
         self._default_rule: str | None = None
         self._by_activity: dict[int, tuple[list[MoodleUser], list[str]]] = {}
+        self._prefetched: dict[str, list[tuple[Any, ...]]] = {}
 
     def t(self, name: str) -> str:
         """A Moodle table name, prefixed and quoted."""
@@ -90,20 +91,45 @@ class MoodleDirectory:
 
     # -- activities --------------------------------------------------------------------------
 
-    def activities(self, recording: Recording) -> list[Activity]:
-        """The activities a recording belongs to; the one that made it comes first."""
-        ids = list(dict.fromkeys(i for i in (recording.record_id, recording.internal_meeting_id)
-                                 if i))
+    def prefetch(self, recordings: list[Recording], chunk: int = 500) -> None:
+        """Read the recordings-table links of many recordings at once (the batch API's path).
+
+        :meth:`activities` then answers from memory for those recordings, once each.
+        """
+        wanted = {i: r for r in recordings
+                  for i in (r.record_id, r.internal_meeting_id) if i}
+        ids = list(wanted)
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for at in range(0, len(ids), chunk):
+            part = ids[at:at + chunk]
+            for row in self._link_rows(part):
+                found.setdefault(str(row[0]), []).append(row)
+        for recording in recordings:
+            rows = [row for i in dict.fromkeys((recording.record_id,
+                                                recording.internal_meeting_id)) if i
+                    for row in found.get(i, [])]
+            rows.sort(key=lambda row: (row[3], row[-1]))
+            self._prefetched[recording.record_id] = rows
+
+    def _link_rows(self, ids: list[str]) -> list[tuple[Any, ...]]:
         marks = ", ".join(["%s"] * len(ids))
-        links = self.conn.query(
-            f"SELECT r.bigbluebuttonbnid, r.groupid, r.imported, b.id, b.course, b.name, "  # noqa: S608
-            f"b.participants FROM {self.t('bigbluebuttonbn_recordings')} r "
+        return self.conn.query(
+            "SELECT r.recordingid, r.bigbluebuttonbnid, r.groupid, r.imported, b.id, "  # noqa: S608
+            f"b.course, b.name, b.participants, r.id FROM {self.t('bigbluebuttonbn_recordings')} r "
             f"LEFT JOIN {self.t('bigbluebuttonbn')} b ON b.id = r.bigbluebuttonbnid "
             f"WHERE r.recordingid IN ({marks}) ORDER BY r.imported, r.id",
             ids,
         )
+
+    def activities(self, recording: Recording) -> list[Activity]:
+        """The activities a recording belongs to; the one that made it comes first."""
+        links = self._prefetched.pop(recording.record_id, None)
+        if links is None:
+            ids = list(dict.fromkeys(i for i in (recording.record_id,
+                                                 recording.internal_meeting_id) if i))
+            links = self._link_rows(ids)
         found: dict[int, Activity] = {}
-        for _bbbid, groupid, imported, bid, course, name, participants in links:
+        for _rid, _bbbid, groupid, imported, bid, course, name, participants, _id in links:
             if bid is None or int(bid) in found:
                 continue  # headless: the activity was deleted
             found[int(bid)] = Activity(int(bid), int(course), name or "", participants,

@@ -89,6 +89,16 @@ class MoodleSources:
         for directory in self._dirs.values():
             directory.conn.fault_hook = hook
 
+    def prefetch(self, recordings: list[Recording]) -> None:
+        """Batch the activity lookups of many recordings, per Moodle database."""
+        by_key: dict[str, list[Recording]] = {}
+        for recording in recordings:
+            key, _ = self.key_for(recording)
+            if key is not None:
+                by_key.setdefault(key, []).append(recording)
+        for key, group in by_key.items():
+            self.directory(key).prefetch(group)
+
     def lookup(self, recording: Recording) -> tuple[MoodleDirectory | None, Moderators, str]:
         """The moderators of a recording (empty with a reason when Moodle cannot say)."""
         key, why = self.key_for(recording)

@@ -19,6 +19,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 from ..contract import ExitCode, RecorderResult, log_path, result_path, safe_name
 from .capture import VideoSettings
@@ -108,6 +109,9 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
             keep_part = True
             result.extra.update(download(url, part, log, timeout=download_timeout,
                                          deadline=deadline))
+            if expected is None:  # a token URL: metadata.xml sits beside the media file
+                beside = urljoin(result.extra["media_url"], "metadata.xml")
+                result.expected_duration_seconds = fetch_duration(beside, required=False)
             need_audio = True
         probe = verify(part, result.expected_duration_seconds, need_audio=need_audio,
                        check_black=target.kind == "render")

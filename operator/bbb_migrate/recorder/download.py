@@ -23,7 +23,7 @@ from .errors import RecorderError
 from .log import EventLog
 from .source import USER_AGENT, http_failure
 
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # what a cut connection can lose (urllib3 drops a partly read chunk)
 MAX_ATTEMPTS = 6
 
 
@@ -72,8 +72,10 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
     state = _load_state(state_file, media_url)
     if not state:
         part.unlink(missing_ok=True)
+    resumed_from = part.stat().st_size if part.exists() else 0
     resumes = 0
-    attempt = 0
+    failures = 0  # consecutive failures without progress
+    progress_mark = -1
     total: int | None = state.get("total")
     while True:
         if time.monotonic() > deadline:
@@ -110,22 +112,24 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
             raise requests.ConnectionError(f"connection closed at {have} of {total} bytes")
         except (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError) as error:
-            attempt += 1
             have = part.stat().st_size if part.exists() else 0
-            if attempt >= MAX_ATTEMPTS:
+            failures = 1 if have > progress_mark else failures + 1
+            progress_mark = max(progress_mark, have)
+            if failures >= MAX_ATTEMPTS:
                 raise RecorderError(
-                    ExitCode.NETWORK, f"download failed after {attempt} attempts at {have} "
+                    ExitCode.NETWORK, f"download failed {failures} times in a row at {have} "
                     f"bytes: {error}") from error
             resumes += 1
-            log.warning("download-interrupted", have=have, total=total, attempt=attempt,
+            log.warning("download-interrupted", have=have, total=total, failures=failures,
                         error=str(error)[:200])
-            time.sleep(min(30, 2 ** (attempt - 1)))
+            time.sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
     have = part.stat().st_size
     if total is not None and have != total:
         raise RecorderError(ExitCode.NETWORK, f"size {have} differs from Content-Length {total}")
     state_file.unlink(missing_ok=True)
     log.info("download-done", size=have, resumes=resumes)
-    return {"media_url": media_url, "resumes": resumes, "content_length": total}
+    return {"media_url": media_url, "resumes": resumes, "resumed_from_bytes": resumed_from,
+            "content_length": total}
 
 
 def _total_size(response: requests.Response, have: int) -> int | None:

@@ -54,6 +54,8 @@ def classify(url: str) -> Target:
         segments = [s for s in parts.path.split("/") if s]
         record_id = segments[-2] if len(segments) >= 2 else None
         return Target(url, "download", record_id)
+    if parts.path.startswith("/playback/presentation/"):
+        raise RecorderError(ExitCode.INVALID_URL, f"presentation URL without a record ID: {url!r}")
     if "/playback/" in parts.path:
         raise RecorderError(ExitCode.UNSUPPORTED, f"unsupported playback format: {parts.path}")
     raise RecorderError(ExitCode.INVALID_URL, f"not a BBB playback URL: {url!r}")

@@ -44,6 +44,7 @@ from ..contract import ExitCode, RecorderResult
 from ..credentials import resolve
 from ..spec import MigrationSpec, Mode
 from ..state import (
+    IN_FLIGHT,
     Action,
     Phase,
     RecordingState,
@@ -242,6 +243,8 @@ class Executor:
         self._by_id: dict[str, StoredRecording] = {}
         self._running: dict[str, _Running] = {}
         self._stop_signal: int | None = None
+        self._hurry = False
+        self._excluded: dict[str, int] = {}
         self._observed_media = 0.0
         self._observed_wall = 0.0
         self._last_tick = 0.0
@@ -284,10 +287,8 @@ class Executor:
                 self.reporter.close()
 
     def summary(self) -> Summary:
-        """The summary of everything in the state file."""
-        assert self._store is not None
-        excluded = json.loads(self._store.get_meta("excluded") or "{}")
-        return summarize(self._rows, excluded)
+        """The summary of every recording of the migration (also valid after :meth:`run`)."""
+        return summarize(self._rows, self._excluded)
 
     # --- signals ------------------------------------------------------------------------
 
@@ -298,6 +299,8 @@ class Executor:
             if self._stop_signal is None:
                 self._stop_signal = signum
                 self.reporter.event("stopping", signal=signal.Signals(signum).name)
+            else:  # a second Ctrl-C: do not wait for the recorders' clean exit
+                self._hurry = True
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             # ValueError: not the main thread (embedded use): no signal handling there
@@ -354,13 +357,14 @@ class Executor:
             self.reporter.event("planned", items=len(plan.items), listed=plan.total_listed,
                                 added=added, actions=actions, excluded=plan.excluded)
         self._by_id = {row.record_id: row for row in self._rows}
+        self._excluded = json.loads(store.get_meta("excluded") or "{}")
 
     # --- recovery -----------------------------------------------------------------------
 
     def _recover(self, store: StateStore) -> None:
         """Settle recordings left in flight by a previous run that did not end cleanly."""
         for row in self._rows:
-            if row.state.phase not in (Phase.RENDERING, Phase.QUEUED):
+            if row.state.phase not in IN_FLIGHT:
                 continue
             if row.pgid is not None and row.pg_start is not None:
                 stop_process_group(row.pgid, row.pg_start)
@@ -528,7 +532,7 @@ class Executor:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(running.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + TERMINATE_GRACE_SECONDS
-        while self._running and time.monotonic() < deadline:
+        while self._running and time.monotonic() < deadline and not self._hurry:
             self._reap(interrupted=True)
             time.sleep(0.1)
         for running in self._running.values():

@@ -92,7 +92,13 @@ def _slide_png(path: Path, seg: Segment, size: tuple[int, int]) -> None:
     )
 
 
-def _shapes_svg() -> str:
+def _segments(duration: float) -> tuple[Segment, ...]:
+    """The timeline for a recording of ``duration`` s: the last slide runs to the end."""
+    last = SEGMENTS[-1]
+    return (*SEGMENTS[:-1], Segment(last.start, duration, last.kind, last.number, last.rgb))
+
+
+def _shapes_svg(segments: tuple[Segment, ...]) -> str:
     """``shapes.svg`` as BBB's publisher writes it (one image per timeline segment)."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -100,7 +106,7 @@ def _shapes_svg() -> str:
         'id="svgfile" style="position:absolute;height:600px;width:800px" version="1.1" '
         'viewBox="0 0 800 600">',
     ]
-    for index, seg in enumerate(SEGMENTS):
+    for index, seg in enumerate(segments):
         if seg.kind == "deskshare":
             w, h = DESKSHARE_SIZE
             href = "presentation/deskshare.png"
@@ -144,22 +150,20 @@ def _events_xml(root_id: str, events: tuple[tuple[float, str], ...], tag: str) -
     return f'<?xml version="1.0"?>\n<recording id="{root_id}">\n{body}</recording>\n'
 
 
-def _metadata_xml(size: int) -> str:
-    share = next(s for s in SEGMENTS if s.kind == "deskshare")
+def _metadata_xml(size: int, duration: float, record_id: str) -> str:
     images = "".join(
         f'          <image width="176" height="136" alt="Slide {s.number}">'
-        f"https://bbb.example.org/presentation/{RECORD_ID}/presentation/{PRESENTATION_ID}/"
+        f"https://bbb.example.org/presentation/{record_id}/presentation/{PRESENTATION_ID}/"
         f"thumbnails/thumb-{s.number}.png</image>\n"
         for s in SEGMENTS if s.kind == "slide"
     )
-    del share
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<recording>\n'
-        f"  <id>{RECORD_ID}</id>\n  <state>published</state>\n  <published>true</published>\n"
+        f"  <id>{record_id}</id>\n  <state>published</state>\n  <published>true</published>\n"
         f"  <start_time>{START_MS}</start_time>\n"
-        f"  <end_time>{START_MS + int(DURATION * 1000)}</end_time>\n"
+        f"  <end_time>{START_MS + int(duration * 1000)}</end_time>\n"
         "  <participants>3</participants>\n"
-        f'  <meeting id="{RECORD_ID}" externalId="sample-course-42" '
+        f'  <meeting id="{record_id}" externalId="sample-course-42" '
         'name="Échantillon: cours de démonstration" breakout="false"/>\n'
         "  <meta>\n"
         "    <isBreakout>false</isBreakout>\n"
@@ -174,9 +178,9 @@ def _metadata_xml(size: int) -> str:
         "  </meta>\n"
         "  <playback>\n"
         "    <format>presentation</format>\n"
-        f"    <link>https://bbb.example.org/playback/presentation/2.3/{RECORD_ID}</link>\n"
+        f"    <link>https://bbb.example.org/playback/presentation/2.3/{record_id}</link>\n"
         "    <processing_time>4321</processing_time>\n"
-        f"    <duration>{int(DURATION * 1000)}</duration>\n"
+        f"    <duration>{int(duration * 1000)}</duration>\n"
         "    <extensions>\n      <preview>\n        <images>\n"
         f"{images}"
         "        </images>\n      </preview>\n    </extensions>\n"
@@ -195,16 +199,21 @@ def _beep_expr() -> str:
     )
 
 
-def make_sample(target: Path) -> Path:
-    """Write the sample recording into ``target/<RECORD_ID>/`` and return that folder."""
-    out = target / RECORD_ID
+def make_sample(target: Path, *, duration: float = DURATION, record_id: str = RECORD_ID) -> Path:
+    """Write the sample recording into ``target/<record_id>/`` and return that folder.
+
+    A longer ``duration`` (tests of a slow link, the memory benchmark) keeps the same timeline
+    and lets the last slide run to the end.
+    """
+    segments = _segments(duration)
+    out = target / record_id
     pres = out / "presentation" / PRESENTATION_ID
     (pres / "thumbnails").mkdir(parents=True, exist_ok=True)
     (pres / "textfiles").mkdir(parents=True, exist_ok=True)
     (out / "video").mkdir(parents=True, exist_ok=True)
     (out / "deskshare").mkdir(parents=True, exist_ok=True)
     texts: dict[str, str] = {}
-    for seg in SEGMENTS:
+    for seg in segments:
         if seg.kind != "slide":
             continue
         _slide_png(pres / f"slide-{seg.number}.png", seg, SLIDE_SIZE)
@@ -215,7 +224,7 @@ def make_sample(target: Path) -> Path:
     w, h = DESKSHARE_SIZE
     _run("-f", "lavfi", "-i", f"color=c=black@0.0:s={w}x{h},format=rgba",
          "-frames:v", "1", str(out / "presentation" / "deskshare.png"))
-    (out / "shapes.svg").write_text(_shapes_svg(), "utf-8")
+    (out / "shapes.svg").write_text(_shapes_svg(segments), "utf-8")
     (out / "panzooms.xml").write_text(_events_xml("panzoom_events", PANZOOMS, "viewBox"), "utf-8")
     (out / "cursor.xml").write_text(_events_xml("cursor_events", CURSOR, "cursor"), "utf-8")
     share = next(s for s in SEGMENTS if s.kind == "deskshare")
@@ -236,10 +245,11 @@ def make_sample(target: Path) -> Path:
     _run(
         "-f", "lavfi", "-i", "color=c=0x505050:s=320x240:r=10",
         "-f", "lavfi", "-i", f"aevalsrc='{_beep_expr()}':s=48000:c=mono",
-        "-t", f"{DURATION}",
+        "-t", f"{duration}",
         "-vf", f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=28:"
         "fontcolor=white:x=(w-tw)/2:y=(h-th)/2",
-        "-c:v", "libvpx", "-b:v", "60k", "-crf", "40", "-g", "50",
+        "-c:v", "libvpx", "-b:v", "60k", "-crf", "40", "-g", "50", "-deadline", "realtime",
+        "-cpu-used", "8",
         "-c:a", "libopus", "-b:a", "24k", "-ac", "1",
         str(out / "video" / "webcams.webm"),
     )
@@ -247,16 +257,17 @@ def make_sample(target: Path) -> Path:
     # slop), magenta with a moving white box during it.
     r, g, b = share.rgb
     _run(
-        "-f", "lavfi", "-i", f"color=c=black:s=640x360:r=10:d={DURATION}",
-        "-f", "lavfi", "-i", f"color=c=0x{r:02x}{g:02x}{b:02x}:s=640x360:r=10:d={DURATION}",
+        "-f", "lavfi", "-i", f"color=c=black:s=640x360:r=10:d={duration}",
+        "-f", "lavfi", "-i", f"color=c=0x{r:02x}{g:02x}{b:02x}:s=640x360:r=10:d={duration}",
         "-filter_complex",
         f"[1]drawbox=x='mod(t*80,560)':y=280:w=60:h=60:color=white:t=fill[m];"
         f"[0][m]overlay=enable='between(t,{share.start - 0.5},{share.end + 0.5})'",
-        "-c:v", "libvpx", "-b:v", "40k", "-crf", "40", "-g", "50", "-an",
+        "-c:v", "libvpx", "-b:v", "40k", "-crf", "40", "-g", "50", "-deadline", "realtime",
+        "-cpu-used", "8", "-an",
         str(out / "deskshare" / "deskshare.webm"),
     )
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    (out / "metadata.xml").write_text(_metadata_xml(size), "utf-8")
+    (out / "metadata.xml").write_text(_metadata_xml(size, duration, record_id), "utf-8")
     return out
 
 

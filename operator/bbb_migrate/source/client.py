@@ -214,11 +214,25 @@ class BBBClient:
         pages = self._in_order(
             lambda offset: self._call({**params, "offset": str(offset),
                                        "limit": str(self.page_size)}), offsets)
+        latest_total = total
         for reply in pages:
             listed += len(reply.recordings)
+            latest_total = reply.total_elements or latest_total
             if progress:
-                progress(listed, total)
+                progress(listed, latest_total)
             yield from reply.recordings
+        # Recordings published while listing push the total up: read the extra pages too.
+        offset = offsets[-1] + self.page_size if offsets else self.page_size
+        while offset < latest_total:
+            reply = self._call({**params, "offset": str(offset), "limit": str(self.page_size)})
+            latest_total = reply.total_elements or latest_total
+            listed += len(reply.recordings)
+            if progress:
+                progress(listed, latest_total)
+            yield from reply.recordings
+            offset += self.page_size
+            if not reply.recordings:
+                break
 
     def _in_order(self, call: Callable[[T], Reply], items: Iterable[T]) -> Iterator[Reply]:
         """``call`` on each item, at most ``concurrency`` at once, results in order.
@@ -268,6 +282,8 @@ class BBBClient:
     def _complete_formats(self, recordings: list[Recording], states: list[str]) -> list[Recording]:
         """Re-read formats batch by batch, replacing in place (one copy in memory at a time)."""
         out = list(recordings)
+        log.info("%s: re-reading the formats of %d recordings (BBB 2.6+ pages may hide some)",
+                 self.server, len(out))
         starts = range(0, len(out), FORMAT_BATCH)
         replies = self._in_order(
             lambda start: self._call(self._filters(

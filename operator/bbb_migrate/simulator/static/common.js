@@ -185,13 +185,18 @@ const BBBSim = (() => {
     }
   }
 
-  /* Keep a secondary video (screen share) on the primary clock. */
-  function follow(secondary, primary, t, active) {
-    if (!secondary) return;
-    if (!active) { if (!secondary.paused) secondary.pause(); return; }
+  /* Keep a secondary video (screen share) on the primary clock, shown or not, as both real
+   * players do (bbb-playback's synchronizer, the 2.0 player's setMediaSync): when a share
+   * starts, its frame is already the right one. */
+  function follow(secondary, primary, t) {
+    if (!secondary || secondary.readyState < 1) return;
+    if (primary.paused || primary.ended) {
+      if (!secondary.paused) secondary.pause();
+      if (Math.abs(secondary.currentTime - t) > 0.1) secondary.currentTime = t;
+      return;
+    }
     if (Math.abs(secondary.currentTime - t) > 0.3) secondary.currentTime = t;
-    if (primary.paused && !secondary.paused) secondary.pause();
-    if (!primary.paused && secondary.paused) secondary.play().catch(() => {});
+    if (secondary.paused && !secondary.ended) secondary.play().catch(() => {});
   }
 
   function formatTime(seconds) {

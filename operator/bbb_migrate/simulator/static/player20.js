@@ -54,7 +54,7 @@
     const draw = (t) => {
       const sharing = content.update(t);
       deskshare.style.visibility = sharing ? "visible" : "hidden";
-      BBBSim.follow(data.deskshareMedia ? deskshare : null, media, t, sharing);
+      BBBSim.follow(data.deskshareMedia ? deskshare : null, media, t);
       while (shown < data.chat.length && data.chat[shown].t <= t) {
         const line = document.createElement("div");
         const name = document.createElement("strong");

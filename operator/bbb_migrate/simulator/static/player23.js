@@ -110,7 +110,7 @@
       const sharing = content.update(t);
       presentation.classList.toggle("inactive", sharing);
       screenshare.classList.toggle("inactive", !sharing);
-      BBBSim.follow(share && share.tech, webcams.tech, t, sharing);
+      BBBSim.follow(share && share.tech, webcams.tech, t);
       data.chat.forEach((m, i) => messages[i].classList.toggle("inactive", m.t > t));
     });
     const dispatch = () => document.dispatchEvent(new CustomEvent("bbbplaybacktimeupdate",

@@ -1,0 +1,134 @@
+"""Fast checks of the recorder's parts (no browser): URL rules, commands, the simulator's
+playback files with Range, and the command line's exit codes for bad input."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from bbb_migrate.contract import ExitCode, RecorderResult, result_path
+from bbb_migrate.recorder.browser import chromium_flags
+from bbb_migrate.recorder.capture import VideoSettings, ffmpeg_command
+from bbb_migrate.recorder.errors import RecorderError
+from bbb_migrate.recorder.players import BBB_PLAYBACK_23, LEGACY_PLAYER_20, with_content_rate
+from bbb_migrate.recorder.source import classify
+from bbb_migrate.simulator.make_sample import RECORD_ID, SAMPLE_DIR
+from bbb_migrate.simulator.playback import safe_join
+
+RID = "90d5fa519edc32ce793173e27a6256088aed9780-1700000000000"
+
+
+@pytest.mark.parametrize(("url", "kind", "form"), [
+    (f"https://bbb.example.org/playback/presentation/2.3/{RID}", "render", BBB_PLAYBACK_23),
+    (f"https://bbb.example.org/playback/presentation/2.3/{RID}/?t=5s", "render",
+     BBB_PLAYBACK_23),
+    (f"https://bbb.example.org/playback/presentation/2.0/playback.html?meetingId={RID}",
+     "render", LEGACY_PLAYER_20),
+    (f"https://bbb.example.org/playback/video/{RID}/", "download", None),
+    (f"https://bbb.example.org/video/{RID}/", "download", None),
+    (f"https://esr.example.org/recording/{RID}/video?token=abc", "download", None),
+    (f"https://bbb.example.org/playback/video/{RID}/video-0.m4v", "download", None),
+])
+def test_classify_playback_urls(url, kind, form):
+    target = classify(url)
+    assert (target.kind, target.form, target.record_id) == (kind, form, RID)
+
+
+@pytest.mark.parametrize(("url", "code"), [
+    ("ftp://bbb.example.org/playback/presentation/2.3/x", ExitCode.INVALID_URL),
+    ("not a url", ExitCode.INVALID_URL),
+    ("https://bbb.example.org/b/abc-def-ghi", ExitCode.INVALID_URL),
+    ("https://bbb.example.org/playback/presentation/2.0/playback.html", ExitCode.INVALID_URL),
+    (f"https://bbb.example.org/playback/podcast/{RID}/audio.ogg", ExitCode.UNSUPPORTED),
+    (f"https://bbb.example.org/playback/notes/{RID}/", ExitCode.UNSUPPORTED),
+])
+def test_classify_rejects(url, code):
+    with pytest.raises(RecorderError) as caught:
+        classify(url)
+    assert caught.value.code == code
+
+
+def test_content_rate_added_only_when_absent():
+    url = f"https://h/playback/presentation/2.3/{RID}"
+    assert with_content_rate(url, 50) == url + "?f=50"
+    assert with_content_rate(url + "?t=5s&f=10", 50) == url + "?t=5s&f=10"
+    assert with_content_rate(url, 0) == url
+
+
+def test_ffmpeg_command_encodes_the_contract():
+    cmd = ffmpeg_command(":7", "unix:/tmp/p/native", "rec.monitor", Path("/o/x.part"),
+                         VideoSettings(), 1700000000.5, 0.0)
+    joined = " ".join(cmd)
+    for piece in ("-f x11grab -draw_mouse 0", "-framerate 25 -video_size 1280x720 -i :7.0+0,0",
+                  "-f pulse -server unix:/tmp/p/native", "-i rec.monitor", "-copyts",
+                  "trim=start=1700000000.500000", "atrim=start=1700000000.500000",
+                  "-c:v libx264 -preset veryfast -crf 20 -profile:v high -pix_fmt yuv420p",
+                  "-fps_mode cfr", "-c:a aac -b:a 128k -ar 48000", "-movflags +faststart",
+                  "-f mp4 /o/x.part"):
+        assert piece in joined, piece
+    delayed = " ".join(ffmpeg_command(":7", "s", "m", Path("o"), VideoSettings(), 100.0, 0.04))
+    assert "atrim=start=99.960000" in delayed and "trim=start=100.000000" in delayed
+
+
+def test_chromium_window_covers_the_grab_and_sandbox_only_dropped_for_root(tmp_path):
+    flags = chromium_flags(1280, 720, tmp_path)
+    assert {"--kiosk", "--window-position=0,0", "--window-size=1281,721",
+            "--autoplay-policy=no-user-gesture-required", "--disable-background-networking",
+            "--hide-scrollbars", "--no-first-run", "--disable-sync"} <= set(flags)
+    assert ("--no-sandbox" in flags) == (os.geteuid() == 0)
+
+
+def test_safe_join_refuses_escapes(tmp_path):
+    assert safe_join(tmp_path, "a/b.xml") == tmp_path / "a" / "b.xml"
+    for bad in ("../x", "a/../../x", "/etc/passwd", "a\\..\\x", "", "a\x00b"):
+        assert safe_join(tmp_path, bad) is None
+
+
+def test_simulator_serves_files_with_range_and_refuses_traversal(simulator):
+    base = f"{simulator.base_url}/presentation/{RECORD_ID}"
+    whole = (SAMPLE_DIR / RECORD_ID / "video" / "webcams.webm").read_bytes()
+    part = requests.get(f"{base}/video/webcams.webm", headers={"Range": "bytes=100-199"},
+                        timeout=10)
+    assert part.status_code == 206 and part.content == whole[100:200]
+    assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole)}"
+    head = requests.head(f"{base}/video/webcams.webm", timeout=10)
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(whole)
+    assert requests.get(f"{base}/video/webcams.mp4", timeout=10).status_code == 404
+    conn = http.client.HTTPConnection(simulator.server.server_address[0],
+                                      simulator.server.server_port, timeout=10)
+    conn.request("GET", f"/presentation/{RECORD_ID}/../../../../etc/passwd")
+    assert conn.getresponse().status == 404
+    for path in (f"/playback/presentation/2.3/{RECORD_ID}",
+                 f"/playback/presentation/2.0/playback.html?meetingId={RECORD_ID}"):
+        page = requests.get(simulator.base_url + path, timeout=10)
+        assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bbb_migrate.cli", "record", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_usage_error_is_the_usage_code(tmp_path):
+    assert _cli("--output", str(tmp_path / "o.mp4")).returncode == ExitCode.USAGE
+    assert _cli("--url", "http://h/x", "--output", str(tmp_path / "o.mp4"),
+                "--fps", "0").returncode == ExitCode.USAGE
+    assert _cli("--url", "http://h/x", "--output", str(tmp_path / "o.mp4"),
+                "--width", "1279").returncode == ExitCode.USAGE
+
+
+def test_cli_invalid_url_writes_a_result(tmp_path):
+    output = tmp_path / "o.mp4"
+    run = _cli("--url", "https://bbb.example.org/b/room-abc", "--output", str(output))
+    assert run.returncode == ExitCode.INVALID_URL
+    result = RecorderResult.read(result_path(output))
+    assert result.exit_class == "invalid-url" and not result.ok
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert lines[-1]["event"] == "finished" and lines[-1]["exit_code"] == ExitCode.INVALID_URL
