@@ -90,7 +90,9 @@ class Plan:
     def summary(self) -> str:
         """One line for people: listed, selected, per action, excluded per reason."""
         actions = ", ".join(f"{n} {a}" for a, n in sorted(self.counts().items())) or "nothing"
-        text = f"{self.total_listed} recordings listed, {len(self.items)} selected ({actions})"
+        plural = "" if self.total_listed == 1 else "s"
+        text = (f"{self.total_listed} recording{plural} listed, {len(self.items)} selected "
+                f"({actions})")
         if self.excluded:
             text += "; excluded: " + ", ".join(
                 f"{n} by {reason}" for reason, n in sorted(self.excluded.items()))
@@ -135,7 +137,7 @@ def decide(recording: Recording, mode: Mode, playback_type: str | None) -> tuple
         formats = ", ".join(sorted({p.type for p in recording.playbacks})) or "none"
         return Action.SKIP, f"no video or presentation playback (formats: {formats})"
     note = ""
-    if recording.state != "published":
+    if recording.state and recording.state != "published":
         note = f" (state {recording.state}: the server may not serve its playback)"
     if mode is Mode.IMPORT_VIDEO:
         return Action.PUBLISH_ONLY, f"external recording link to the {playback_type}" + note

@@ -95,6 +95,10 @@ def test_import_video_rows_as_pod_writes_them(engine, version, dbs, monkeypatch)
         assert values == ["local", "student", "", expected_key, "Etab_1", None, None]
         assert pod.query("SELECT site_id FROM authentication_owner_sites WHERE owner_id = %s",
                          (oid,)) == [(1,)]
+        # The report names the real rows written.
+        all_writes = [w for r in reports.values() for w in r.writes]
+        assert sum(w.startswith(f"pod authentication_owner: inserted id={oid} ")
+                   and f"user_id={uid}," in w for w in all_writes) == 1
         playlists = pod.query(
             "SELECT id, name, slug, visibility, autoplay, promoted, editable, password, site_id "
             "FROM playlist_playlist WHERE owner_id = %s", (uid,))
@@ -304,3 +308,52 @@ def test_publish_many_matches_publish_and_isolates_failures(engine, dbs, monkeyp
     assert reports["rec3"].owners == ["Carol Petit (carol)"]  # meeting-ID fallback
     assert reports["rec6"].owners == ["Admin Pod (admin)"]
     assert pod.count("import_video_externalrecording") == 11
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_two_publishers_racing_for_the_same_new_users(engine, dbs, monkeypatch):
+    import threading
+
+    pod, _, moodle, world = _setup(dbs, engine, 4)
+    first = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    second = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    entered, gate = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def hold_before_external_rows(sql, params):  # users written, not yet committed
+        if "import_video_externalrecording" in sql and not entered.is_set():
+            entered.set()
+            assert gate.wait(20)
+
+    def run(key, publisher, rec):
+        try:
+            outcome[key] = publisher.publish(item(rec))
+        except PublishError as exc:
+            outcome[key] = exc
+
+    try:
+        first.check()
+        second.check()
+        first.fault_hook = hold_before_external_rows
+        a = threading.Thread(target=run, args=("a", first, world.recordings["rec1"]))
+        a.start()
+        assert entered.wait(20)
+        b = threading.Thread(target=run, args=("b", second, world.recordings["rec5"]))
+        b.start()
+        b.join(1.0)  # b now waits on a's uncommitted user rows (same usernames)
+        gate.set()
+        a.join(30)
+        b.join(60)
+        assert not isinstance(outcome["a"], PublishError)
+        if isinstance(outcome["b"], PublishError):  # lost the race: retryable, and a retry works
+            assert outcome["b"].permanent is False
+            outcome["b"] = second.publish(item(world.recordings["rec5"]))
+        assert outcome["b"].owners == outcome["a"].owners
+    finally:
+        gate.set()
+        first.close()
+        second.close()
+    assert pod.scalar("SELECT count(*) FROM auth_user WHERE username IN "
+                      "('alice', 'bob', 'carol')") == 3
+    assert pod.count("authentication_owner") == 5
+    assert pod.count("import_video_externalrecording") == 6

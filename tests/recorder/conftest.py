@@ -19,6 +19,7 @@ from bbb_migrate.simulator import Simulator, SimulatorConfig
 from bbb_migrate.simulator.make_sample import RECORD_ID, SAMPLE_DIR, make_video_playback
 
 VIDEO_ID = "0123456789abcdef0123456789abcdef01234567-1700000100000"
+SLIP_RETRY = 0.1  # seconds of media clock slip after which a test render is redone once
 
 
 @dataclass
@@ -109,11 +110,17 @@ def renders(simulator, tmp_path_factory) -> dict[str, Run]:
     """The sample rendered through both player URLs, one after the other (the sync checks
     measure the recorder, not a machine shared with a second capture)."""
     out = tmp_path_factory.mktemp("renders")
-    runs = {
-        "2.3": run_recorder(url_23(simulator), out / "r23.mp4"),
-        "2.0": run_recorder(url_20(simulator), out / "r20.mp4"),
-    }
-    for form, run in runs.items():
+    urls = {"2.3": url_23(simulator), "2.0": url_20(simulator)}
+    runs = {}
+    for form, url in urls.items():
+        for attempt in range(2):
+            run = run_recorder(url, out / f"r{form.replace('.', '')}-{attempt}.mp4")
+            runs[form] = run
+            # The recorder measures how far the media clock fell behind real time. On a
+            # machine starved of CPU (other test suites) a render can stutter; render once
+            # more then, as an operator would, and judge the second render.
+            if run.code != 0 or run.result.extra.get("clock_slip_seconds", 0) <= SLIP_RETRY:
+                break
         if run.code != 0:
             log = log_path(run.output)
             tail = log.read_text()[-3000:] if log.exists() else ""

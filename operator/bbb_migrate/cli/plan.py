@@ -120,13 +120,17 @@ def fetch(spec: MigrationSpec) -> list[Recording]:
     """Resolve the secret and list the recordings with a progress bar on stderr."""
     secret = resolve(spec.source.secret_ref)
     console = _stderr()
-    columns = (TextColumn("listing recordings"), BarColumn(), MofNCompleteColumn(),
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,
                   disable=not console.is_terminal) as progress:
-        task = progress.add_task("list", total=None)
+        task = progress.add_task("listing recordings", total=None)
+        last = [0]
 
         def update(done: int, total: int | None) -> None:
+            if done < last[0]:  # the second pass: formats re-read after a paged listing
+                progress.update(task, description="re-reading formats")
+            last[0] = done
             progress.update(task, completed=done, total=total)
 
         return list_recordings(spec.source, secret, progress=update)

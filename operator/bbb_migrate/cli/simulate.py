@@ -58,7 +58,8 @@ def simulate(published_dir: Path | None, video_dir: Path | None, catalogue: int,
     kind = "Scalelite" if scalelite else "BBB"
 
     def ready(server: SimulatorServer) -> None:
-        click.echo(f"{kind} simulator: {len(server.recordings)} recordings; API URL "
+        count = len(server.recordings)
+        click.echo(f"{kind} simulator: {count} recording{'' if count == 1 else 's'}; API URL "
                    f"http://{shown_host}:{server.server_port}/bigbluebutton/  (Ctrl-C to stop)")
 
     try:

@@ -139,7 +139,7 @@ class PodWriter:
     def _insert(self, table: str, values: dict[str, Any], writes: list[str],
                 shown_as: dict[str, str] | None = None) -> int | None:
         """INSERT (or, dry run, describe) one row; ``shown_as`` names ids a dry run lacks."""
-        shown_as = shown_as or {}
+        shown_as = (shown_as or {}) if self.dry_run else {}
         shown = ", ".join(f"{k}={shown_as.get(k) or _show(v)}" for k, v in values.items())
         if self.dry_run:
             writes.append(f"pod {table}: would insert ({shown})")
@@ -161,7 +161,7 @@ class PodWriter:
             writes.append(f"pod auth_user: user {username!r} would be created by an earlier "
                           "recording of this dry run")
             return None
-        if self.secret_key is None:
+        if self.secret_key is None and not self.dry_run:
             raise ValueError("creating Pod users needs pod.secretKeyRef (the owner hashkey)")
         now = self.conn.db_datetime(datetime.now(UTC))
         user_id = self._insert("auth_user", {
@@ -180,7 +180,8 @@ class PodWriter:
             "auth_type": "local",
             "affiliation": "student",
             "commentaire": "",
-            "hashkey": hashkey(self.secret_key, username),
+            "hashkey": (hashkey(self.secret_key, username) if self.secret_key is not None
+                        else "<sha256(SECRET_KEY + username)>"),
             "establishment": self._fit("authentication_owner", "establishment",
                                        self.establishment, "establishment"),
             "user_id": user_id,

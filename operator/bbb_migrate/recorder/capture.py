@@ -79,6 +79,7 @@ class Capture:
 
     def __init__(self, command: list[str], on_line: Callable[[str, str], None]):
         self.state = CaptureState()
+        self.input_skew: float | None = None  # pulse start - x11grab start (s), for the record
         self._lock = threading.Lock()
         self._current_input: int | None = None
         self._on_line = on_line

@@ -110,21 +110,21 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                         check_deadline)
             log.info("ready", player=form.name)
 
-            start_at = time.time() + options.lead_seconds
-            command = ffmpeg_command(display, pulse_server, f"{SINK}.monitor", output, s,
-                                     start_at, options.audio_delay)
-            capture = Capture(command, child_line)
+            capture, start_at = _start_capture(display, pulse_server, output, options, log,
+                                               child_line)
             children.append(capture.child)
-            starts = capture.wait_inputs(start_at + 5)
-            facts["input_skew_seconds"] = round(starts.get(1, 0) - starts.get(0, 0), 4)
-            if max(starts.values()) > start_at:
-                log.warning("capture-late", by_seconds=round(max(starts.values()) - start_at, 3))
+            facts["input_skew_seconds"] = capture.input_skew
             clicked = page.evaluate(PLAY_AT_JS, [start_at, form.play_selector,
                                                  form.media_selector])
             log.info("playing", click_delay=round(clicked - start_at, 4))
-            epoch = _watch(page, form.media_selector, duration, options, log, deadline,
-                           meter, crashed, children, capture)
+            epoch, slip = _watch(page, form.media_selector, duration, options, log, deadline,
+                                 meter, crashed, children, capture)
             facts["play_latency_seconds"] = round(epoch - start_at, 4)
+            facts["clock_slip_seconds"] = round(slip, 4)
+            if slip > 0.1:
+                log.warning("clock-slip", seconds=round(slip, 3),
+                            hint="the media clock fell behind real time (a starved machine or "
+                                 "a slow media server): the picture stuttered there")
             status = capture.finish(timeout=max(120.0, duration * 0.05))
             facts["ffmpeg_progress"] = {
                 k: v for k, v in capture.progress().items()
@@ -141,6 +141,36 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
         for child in reversed(children):
             child.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _start_capture(display: str, pulse_server: str, output: Path, options: RenderOptions,
+                   log: EventLog, child_line: Any) -> tuple[Capture, float]:
+    """Start ffmpeg so that both devices are open before the chosen play instant.
+
+    The instant is part of ffmpeg's command (the trim), so if a starved machine opens the
+    devices too late, that ffmpeg is replaced by one with a later instant (twice the lead).
+    """
+    lead = options.lead_seconds
+    for attempt in (1, 2):
+        start_at = time.time() + lead
+        command = ffmpeg_command(display, pulse_server, f"{SINK}.monitor", output,
+                                 options.settings, start_at, options.audio_delay)
+        capture = Capture(command, child_line)
+        try:
+            starts = capture.wait_inputs(start_at + 10)
+        except RecorderError:
+            capture.child.stop()
+            raise
+        capture.input_skew = round(starts.get(1, 0) - starts.get(0, 0), 4)
+        late = max(starts.values()) - (start_at - 0.1)
+        if late <= 0 or attempt == 2:
+            if late > 0:
+                log.warning("capture-late", by_seconds=round(late, 3))
+            return capture, start_at
+        log.warning("capture-restart", reason="devices opened too late", by_seconds=round(late, 3))
+        capture.child.stop()
+        lead *= 2
+    raise AssertionError("unreachable")
 
 
 def _wait_ready(page: Any, form: Any, timeout: float, check_deadline: Any) -> None:
@@ -202,13 +232,19 @@ def _media_error(code: int, *, started: bool) -> RecorderError:
 
 def _watch(page: Any, selector: str, duration: float, options: RenderOptions, log: EventLog,
            deadline: float, meter: TreeMeter, crashed: list[bool], children: list[Child],
-           capture: Capture) -> float:
-    """Follow the media clock to the end; return the wall time at which media t was 0."""
+           capture: Capture) -> tuple[float, float]:
+    """Follow the media clock to the end.
+
+    Returns the wall time at which media t was 0, and the clock slip: how far the media clock
+    fell behind the wall clock during playback (0 when it never hesitated). A slip means the
+    player starved (CPU or network) and the file has a stutter there.
+    """
     last_t = -1.0
     last_move = time.monotonic()
     next_meter = 0.0
     next_report = time.monotonic() + 60
     epoch = math.inf
+    latest = -math.inf
     while True:
         now = time.monotonic()
         if now > deadline:
@@ -232,13 +268,16 @@ def _watch(page: Any, selector: str, duration: float, options: RenderOptions, lo
             last_t, last_move = t, now
             if not status["paused"] and t > 0.2:
                 epoch = min(epoch, status["now"] - t)
+                latest = max(latest, status["now"] - t)
         elif now - last_move > options.stall_seconds:
             raise RecorderError(
                 ExitCode.STALL,
                 f"no playback progress for {options.stall_seconds:.0f} s at media t={t:.1f} s")
         if status["ended"] or t >= duration:
             log.info("ended", media_t=round(t, 3), by="ended" if status["ended"] else "duration")
-            return epoch if epoch < math.inf else time.time() - t
+            if epoch == math.inf:
+                return time.time() - t, 0.0
+            return epoch, latest - epoch
         remaining = duration - t
         if now >= next_meter:
             rss = meter.sample()

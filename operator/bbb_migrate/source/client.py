@@ -34,7 +34,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Progress = Callable[[int, int | None], None]
-"""Called after each page with (recordings listed so far, total announced by the server)."""
+"""Called after each page with (recordings listed so far, total announced by the server).
+
+After a paged listing whose formats must be re-read, a second pass reports again from 0
+(recordings re-read so far, recordings listed), so a progress bar never sits full while work
+goes on.
+"""
 
 # recordIDs per "complete the formats" request: the URL stays under 6 KB, below the 8 KB
 # request-line limits of nginx and Tomcat defaults.
@@ -276,10 +281,11 @@ class BBBClient:
         # A server that shows several formats of one recording in its pages merges before
         # paging: nothing to complete.
         if self.paged and merged and not any(len(r.playbacks) > 1 for r in merged):
-            merged = self._complete_formats(merged, states)
+            merged = self._complete_formats(merged, states, progress)
         return merged
 
-    def _complete_formats(self, recordings: list[Recording], states: list[str]) -> list[Recording]:
+    def _complete_formats(self, recordings: list[Recording], states: list[str],
+                          progress: Progress | None = None) -> list[Recording]:
         """Re-read formats batch by batch, replacing in place (one copy in memory at a time)."""
         out = list(recordings)
         log.info("%s: re-reading the formats of %d recordings (BBB 2.6+ pages may hide some)",
@@ -295,6 +301,8 @@ class BBBClient:
                 other = full.get(rec.record_id)
                 if other is not None:
                     out[start + offset] = _merge(rec, other)
+            if progress:
+                progress(min(start + FORMAT_BATCH, len(out)), len(out))
         return out
 
     def get_recording(self, record_id: str) -> Recording | None:
