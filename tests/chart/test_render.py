@@ -1,8 +1,9 @@
 """The chart renders, with each supported value set, into objects the Kubernetes API accepts.
 
 Every rendered object goes through kubernetes-validate in strict mode (unknown fields are errors)
-against the Kubernetes OpenAPI schemas of the oldest supported version (1.29) and of 1.33; the ServiceMonitor, a Prometheus-operator kind that
-kubernetes-validate does not know, is checked field by field instead.
+against the Kubernetes OpenAPI schemas of the oldest supported version (1.29) and of 1.33; the
+ServiceMonitor, a Prometheus-operator kind that kubernetes-validate does not know, is checked
+field by field instead.
 """
 
 from __future__ import annotations
@@ -173,9 +174,10 @@ def test_recorder_account_has_no_token_and_carries_pull_secrets() -> None:
     container = _operator_container(objects)
     assert container["image"] == "registry.example.org/bbb/operator@sha256:" + "a" * 64
     assert container["imagePullPolicy"] == "Always"
-    notes = render(VALUE_SETS["pull-secrets-digest"])["bbb-migrate/templates/NOTES.txt"]
-    assert "spec.recorder.image: registry.example.org/bbb/recorder:0.1.1" in notes
-    assert "spec.recorder.image" not in render()["bbb-migrate/templates/NOTES.txt"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["BBB_MIGRATE_RECORDER_IMAGE"] == "registry.example.org/bbb/recorder:0.1.1"
+    assert env["BBB_MIGRATE_RECORDER_IMAGE_PULL_POLICY"] == "Always"
+    assert env["BBB_MIGRATE_RECORDER_SERVICE_ACCOUNT"] == recorder_sa["metadata"]["name"]
 
 
 def test_kueue_window_reaches_the_operator_and_adds_no_permission() -> None:
@@ -232,21 +234,52 @@ def test_network_policy_lets_recorders_reach_only_bbb_and_dns() -> None:
         assert len(spec["egress"]) == 3  # two servers and DNS: nothing else is open
 
 
-def test_network_policy_selects_the_pods_of_the_operators_jobs() -> None:
-    """The policy's selector must match the labels the operator puts on recorder pods."""
+def _operator_job(objects: list[dict[str, Any]], namespace: str,
+                  spec_extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Job the operator would create, built by its own code with the chart's settings."""
     from bbb_migrate.kube import jobs
     from bbb_migrate.spec import parse_spec
 
+    env = {e["name"]: e.get("value") for e in _operator_container(objects)["env"]}
     spec = parse_spec({"source": {"url": "https://bbb.example.org/bigbluebutton/",
                                   "secretRef": {"secretKeyRef": {"name": "s", "key": "k"}}},
-                       "mode": "claim", "volume": {"claimName": "shared"}})
-    job = jobs.build_job(spec=spec, migration="m", namespace="bbb-a", child="m-0123456789",
-                         child_uid="uid", record_id="rec-1", source_url="https://x/",
-                         duration_seconds=60, attempt=1, ttl_seconds=60)
-    pod_labels = job["spec"]["template"]["metadata"]["labels"]
-    policy = by_kind(manifests(VALUE_SETS["network-policy"]), "NetworkPolicy")[0]
-    selector = policy["spec"]["podSelector"]["matchLabels"]
-    assert selector.items() <= pod_labels.items()
+                       "mode": "claim", "volume": {"claimName": "shared"},
+                       **(spec_extra or {})})
+    return jobs.build_job(
+        spec=spec, migration="m", namespace=namespace, child="m-0123456789", child_uid="uid",
+        record_id="rec-1", source_url="https://x/", duration_seconds=60, attempt=1,
+        ttl_seconds=int(env["BBB_MIGRATE_JOB_TTL_SECONDS"]),
+        default_image=env["BBB_MIGRATE_RECORDER_IMAGE"],
+        pull_policy=env["BBB_MIGRATE_RECORDER_IMAGE_PULL_POLICY"],
+        service_account=env.get("BBB_MIGRATE_RECORDER_SERVICE_ACCOUNT", ""))
+
+
+def test_network_policy_selects_the_pods_of_the_operators_jobs() -> None:
+    """The policy's selector must match the labels the operator puts on recorder pods."""
+    objects = manifests(VALUE_SETS["network-policy"])
+    for policy in by_kind(objects, "NetworkPolicy"):
+        job = _operator_job(objects, policy["metadata"]["namespace"])
+        pod_labels = job["spec"]["template"]["metadata"]["labels"]
+        selector = policy["spec"]["podSelector"]["matchLabels"]
+        assert selector.items() <= pod_labels.items()
+
+
+def test_operator_jobs_run_the_chart_recorder_image_and_account() -> None:
+    """With the chart's settings, a Job the operator builds runs the chart's recorder image as
+    the recorder ServiceAccount the chart created in the Job's namespace, and is valid."""
+    objects = manifests(VALUE_SETS["pull-secrets-digest"] | VALUE_SETS["namespaces"])
+    accounts = {(a["metadata"]["namespace"], a["metadata"]["name"])
+                for a in by_kind(objects, "ServiceAccount")}
+    for namespace in ("bbb-a", "bbb-b"):
+        job = _operator_job(objects, namespace)
+        pod = job["spec"]["template"]["spec"]
+        assert (namespace, pod["serviceAccountName"]) in accounts
+        assert pod["containers"][0]["image"] == "registry.example.org/bbb/recorder:0.1.1"
+        assert pod["containers"][0]["imagePullPolicy"] == "Always"
+        kubernetes_validate.validate(job, KUBE_VERSION, strict=True)
+    # A migration naming its own image keeps it.
+    job = _operator_job(objects, "bbb-a", {"recorder": {"image": "other/recorder:9"}})
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "other/recorder:9"
 
 
 def test_service_monitor_scrapes_the_metrics_service() -> None:

@@ -137,7 +137,12 @@ def _serve_video(handler: Any, config: Any, faults: Any, rest: str) -> bool:
         return False
     cut = None
     if target.suffix in (".m4v", ".mp4", ".webm"):
-        cut = _take_download_cut(faults)
+        lock = getattr(handler.server, "fault_lock", None)
+        if lock is not None:
+            with lock:
+                cut = _take_download_cut(faults)
+        else:
+            cut = _take_download_cut(faults)
     send_file(handler, target, cut_after_bytes=cut)
     return True
 

@@ -35,7 +35,14 @@
     media.preload = "auto";
     if (!data.audioOnly) media.className = "webcam";
     media.src = data.media;
-    document.getElementById(data.audioOnly ? "chat-area" : "video-area").prepend(media);
+    if (data.audioOnly) {
+      const area = document.createElement("div");
+      area.id = "audio-area";
+      area.append(media);
+      document.getElementById("side-section").prepend(area);
+    } else {
+      document.getElementById("video-area").prepend(media);
+    }
     const deskshare = document.getElementById("deskshare-video");
     if (data.deskshareMedia) deskshare.src = data.deskshareMedia;
     const content = new BBBSim.Content(document.getElementById("slide"), data);
