@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SECRET
+from simhelpers import SECRET
 
 from bbb_migrate.cli import main
 

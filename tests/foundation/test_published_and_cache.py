@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SECRET, client, write_published
+from simhelpers import SECRET, client, write_published
 
 from bbb_migrate.plan import build_plan
 from bbb_migrate.source import BBBError, list_recordings

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-from conftest import SECRET
+from simhelpers import SECRET
 
 from bbb_migrate.source.checksum import sign
 from bbb_migrate.source.xmlparse import parse_reply

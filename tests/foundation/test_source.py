@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SECRET, client
+from simhelpers import SECRET, client
 
 from bbb_migrate.source import BBBClient, BBBError, api_base
 from bbb_migrate.source.checksum import ALGORITHMS, sign, strip_checksum, verify
