@@ -74,6 +74,14 @@ class RequestLog(list):
         return list(self.log)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (its own cost, whatever the emulator's speed)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _breakdown(requests: list) -> Counter:
     counts: Counter = Counter()
     for r in requests:
@@ -139,6 +147,7 @@ async def main(n: int) -> None:
             await op.start()
             await asyncio.sleep(4)  # start-up, watches open
             idle_rss = _rss_kib(op.proc.pid, "VmRSS")
+            idle_cpu = _cpu_seconds(op.proc.pid)
             before = len(reqlog.all())
             t0 = time.perf_counter()
             await cluster.create_migration("bench", spec)
@@ -155,6 +164,7 @@ async def main(n: int) -> None:
                 await asyncio.sleep(0.5)
             await asyncio.sleep(3)
             peak = _rss_kib(op.proc.pid, "VmHWM")
+            op_cpu = _cpu_seconds(op.proc.pid) - idle_cpu
             requests = reqlog.all()[before:]
             await op.stop()
             total = int(status.get("plannedTotal") or 0)
@@ -174,6 +184,8 @@ async def main(n: int) -> None:
     print(f"baseline listing (in-process): {t_list:7.1f} s")
     print(f"baseline bare create x{n}   : {t_create:7.1f} s")
     print(f"ratio operator / (list + bare create): {t_seen / (t_list + t_create):.2f}")
+    print(f"operator CPU (user+system)   : {op_cpu:7.1f} s   "
+          f"= {op_cpu / total * 1000:.2f} ms per recording")
     print(f"operator peak RSS            : {peak / 1024:7.1f} MiB (target < 300 MiB)")
     print(f"operator idle RSS (baseline) : {idle_rss / 1024:7.1f} MiB, ratio {peak / idle_rss:.2f}")
     print(f"API requests (operator)      : {len(ops)}  = {len(ops) / total:.3f} per recording")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pymysql
 import pytest
-from conftest import REPO
+from chartlib import REPO
 
 psycopg2 = pytest.importorskip("psycopg2")
 

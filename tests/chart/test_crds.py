@@ -7,7 +7,7 @@ import subprocess
 
 import kubernetes_validate
 import yaml
-from conftest import CHART, CRDS, KUBE_VERSION, REPO, helm_python
+from chartlib import CHART, CRDS, KUBE_VERSION, REPO, helm_python
 
 
 def test_chart_crds_are_identical_to_the_repository_crds() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import KUBE_VERSION, REPO
+from chartlib import KUBE_VERSION, REPO
 from crschema import validate_cr
 
 from bbb_migrate.spec import parse_spec
@@ -99,7 +99,7 @@ def test_examples_use_the_claim_and_mount_the_chart_gives_the_operator() -> None
     """Installed as in docs/cluster.md (release "bbb-migrate", sharedVolume on), the chart's
     claim is the one the examples name, and claim mode's recorderPath is under the operator's
     mount of it."""
-    from conftest import manifests, one
+    from chartlib import manifests, one
 
     objects = manifests({"sharedVolume": {"enabled": True}}, name="bbb-migrate")
     claim = one(objects, "PersistentVolumeClaim")["metadata"]["name"]

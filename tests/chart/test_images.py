@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHART, REPO, by_kind, manifests, one
+from chartlib import CHART, REPO, by_kind, manifests, one
 
 import bbb_migrate
 from bbb_migrate.spec import RecorderSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import CHART, helm_python
+from chartlib import CHART, helm_python
 from test_render import VALUE_SETS
 
 

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import REPO, by_kind, load_crds, manifests, one
+from chartlib import REPO, by_kind, load_crds, manifests, one
 
 from bbb_migrate.spec import API_GROUP
 

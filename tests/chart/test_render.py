@@ -12,7 +12,7 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from conftest import KUBE_VERSION, NAMESPACE, by_kind, manifests, one, render
+from chartlib import KUBE_VERSION, NAMESPACE, by_kind, manifests, one, render
 
 MIN_KUBE_VERSION = "1.29"  # Chart.yaml kubeVersion: CEL validation rules are GA from 1.29
 

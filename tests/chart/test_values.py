@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHART, NAMESPACE, RELEASE, helm_python, render
+from chartlib import CHART, NAMESPACE, RELEASE, helm_python, render
 
 # (values, words the error message must contain)
 BAD_VALUES: list[tuple[dict[str, Any], list[str]]] = [

@@ -3,6 +3,9 @@ Moodle (MariaDB) exactly as the publisher writes them, no Job."""
 
 from __future__ import annotations
 
+import socket
+
+import aiohttp
 import pytest
 from conftest import BBB_SECRET
 from kube_helpers import phases, wait_for
@@ -11,6 +14,12 @@ from pubdb import NOTICE, SECRET_KEY, seed_moodle, seed_pod
 from bbb_migrate.source.xmlwrite import write_reply
 
 pytestmark = pytest.mark.db
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _ext_owners(pod, url):
@@ -43,6 +52,8 @@ async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, db
                    "ignoredServers": ["ignored.example.org"],
                    "notice": {"enabled": True, "html": NOTICE}},
     }
+    port = _free_port()
+    operator_process.extra_env["BBB_MIGRATE_METRICS_PORT"] = str(port)
     await operator_process.start()
     await cluster.create_migration("iv", spec)
 
@@ -63,3 +74,12 @@ async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, db
     assert pod.count("import_video_externalrecording") == 11
     intros = dict(moodle.query("SELECT id, intro FROM mdl_bigbluebuttonbn"))
     assert intros[world.ids["A1"]] == f"<p>Cours magistral</p><br>{NOTICE}"
+    # Prometheus metrics of the operator process
+    async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{port}/metrics") as response:
+        text = await response.text()
+    assert 'bbb_migrate_published_total{mode="import-video"} 7.0' in text
+    assert ('bbb_migrate_recordings{migration="iv",namespace="ns1",phase="Published"} 7.0'
+            in text)
+    assert 'bbb_migrate_jobs_in_flight{migration="iv",namespace="ns1"} 0.0' in text
+    assert "bbb_migrate_api_requests_total" in text

@@ -227,12 +227,14 @@ async def test_suspend_resume_and_delete(kmock, cluster, operator_process, simul
     await kubelet.step()
     await cluster.patch_spec("ms", {"suspend": True})
     await wait_for(suspended, timeout=30, logs=operator_process.logs)
-    await asyncio.sleep(2)
-    await kubelet.step()
-    await asyncio.sleep(2)
     jobs_while_suspended = len(await cluster.jobs())
+    await kubelet.step()  # the running Jobs finish while suspended
+
+    async def collected():  # ...and are still published (nothing left to the Job TTL)
+        return phases(await cluster.children("ms")).get("Published", 0) == jobs_while_suspended
+    await wait_for(collected, timeout=30, logs=operator_process.logs)
     await asyncio.sleep(2)
-    assert len(await cluster.jobs()) == jobs_while_suspended  # no new Job
+    assert len(await cluster.jobs()) == jobs_while_suspended  # but no new Job
 
     rendered = list((shared_root / "migr" / "renders").glob("*"))
     await cluster.delete_migration("ms")

@@ -119,3 +119,12 @@ def test_sigterm_stops_cleanly_and_leaves_no_process(simulator, tmp_path):
     assert not output.exists()
     time.sleep(0.5)
     assert descendants_alive(children) == []
+
+
+def test_own_deadline_stops_cleanly(simulator, tmp_path):
+    # deadline = 1 s x 1 + 2 s: passes while the browser starts or the player loads
+    run = run_recorder(url_23(simulator), tmp_path / "out.mp4", "--duration", "1",
+                       "--deadline-factor", "1", "--deadline-margin", "2")
+    assert_failed(run, ExitCode.DEADLINE)
+    assert ExitCode(run.code).retryable and "deadline passed" in run.result.message
+    assert run.seconds < 30

@@ -9,6 +9,7 @@ a sync call in the event loop would block the watches.
 from __future__ import annotations
 
 import base64
+import json
 import tempfile
 from collections.abc import Iterable
 from typing import Any
@@ -121,9 +122,11 @@ class KubeApi:
     def job_pods(self, namespace: str, job: str) -> list[dict[str, Any]]:
         """The pods of one Job (for the recorder's exit code when no result JSON exists)."""
         with metrics.api_call("list", "pods"):
-            pods = self.core.list_namespaced_pod(
-                namespace, label_selector=f"batch.kubernetes.io/job-name={job}")
-        return self.client.sanitize_for_serialization(pods).get("items") or []
+            response = self.core.list_namespaced_pod(
+                namespace, label_selector=f"batch.kubernetes.io/job-name={job}",
+                _preload_content=False)
+        # Plain JSON: only a few status fields are read, no need for full model validation.
+        return json.loads(response.data).get("items") or []
 
     # -- secrets ----------------------------------------------------------------------------
     def secret_reader(self, namespace: str):

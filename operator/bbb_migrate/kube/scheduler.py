@@ -29,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from kubernetes.client.exceptions import ApiException
+
 from .. import contract, state
 from ..credentials import SecretError, SecretRef, resolve
 from ..spec import MigrationSpec, Mode, SpecError, parse_spec
@@ -189,10 +191,15 @@ class Scheduler:
             generation = (body.get("metadata") or {}).get("generation")
             try:
                 delay = self._tick(body, children, job_views, generation)
-            except Degraded as problem:
-                self._set_degraded(generation, problem)
-                return self.config.degraded_retry_seconds
-            return delay
+            except ApiException as exc:
+                problem = Degraded("KubernetesAPIError",
+                                   f"Kubernetes API error {exc.status} {exc.reason}")
+            except Degraded as exc:
+                problem = exc
+            else:
+                return delay
+            self._set_degraded(generation, problem)
+            return self.config.degraded_retry_seconds
 
     def _tick(self, body: dict[str, Any], children: list[ChildView],
               job_views: dict[str, jobs.JobView], generation: int | None) -> float:
@@ -230,12 +237,15 @@ class Scheduler:
                 "planned recordings: revert it, or create a new BBBMigration (no new Job starts "
                 "meanwhile)")
         more = False
-        if not spec.suspend and not refused:
-            try:
-                more = self._publish_ready(spec, views, now)
+        paused = spec.suspend or bool(refused)
+        try:
+            # Finished renders are always published (nothing is left to the Job TTL); new work
+            # (publish-only items, new Jobs) waits while suspended or while a change is refused.
+            more = self._publish_ready(spec, views, now, rendered_only=paused)
+            if not paused:
                 self._start_jobs(spec, views, now)
-            except Degraded as exc:
-                problem = exc
+        except Degraded as exc:
+            problem = exc
         self._summarise(spec, views, generation)
         self._set_degraded(generation, problem)
         if more:
@@ -330,25 +340,27 @@ class Scheduler:
                                 "plannedSpecHash": current, "conditions": conditions,
                                 "recordings": {"total": 0}})
             return
-        bodies = [child_body(item, migration=self.name, namespace=self.namespace,
-                             owner_uid=self.uid) for item in plan.items]
+        total = len(plan.items)
         created = existing = 0
         with ThreadPoolExecutor(max_workers=self.config.create_workers) as pool:
-            for batch in chunks(bodies, self.config.create_batch):
+            for batch in chunks(plan.items, self.config.create_batch):
                 if self.stopped():
                     raise Degraded("Stopping", "operator stopping during planning")
+                # Bodies are built per batch: 10,000 of them at once would double the memory.
+                bodies = [child_body(item, migration=self.name, namespace=self.namespace,
+                                     owner_uid=self.uid) for item in batch]
                 results = list(pool.map(
-                    lambda b: self.api.create_child(self.namespace, b), batch))
+                    lambda b: self.api.create_child(self.namespace, b), bodies))
                 created += sum(results)
                 existing += len(results) - sum(results)
-                self._write_status({"message": f"planning: {created + existing}/{len(bodies)} "
+                self._write_status({"message": f"planning: {created + existing}/{total} "
                                     "recordings created"})
         message = plan.summary()
         self.log.info("planned: %s; %d children created, %d already existed", message,
                       created, existing)
         self.post("Normal", "Planned", message)
         self._write_status({"phase": "Running", "plan": summary, "plannedSpecHash": current,
-                            "message": message, "plannedTotal": len(bodies)})
+                            "message": message, "plannedTotal": total})
 
     # -- children -----------------------------------------------------------------------------
     def _merge(self, children: list[ChildView]) -> list[ChildView]:
@@ -499,13 +511,15 @@ class Scheduler:
         """Release database connections (the daemon is stopping)."""
         self._close_publisher()
 
-    def _publish_ready(self, spec: MigrationSpec, views: list[ChildView], now: float) -> bool:
+    def _publish_ready(self, spec: MigrationSpec, views: list[ChildView], now: float, *,
+                       rendered_only: bool = False) -> bool:
         """Publish children that are Rendered or publish-only; True if more are waiting."""
         from ..plan import PlanItem
         from ..publish import PublishConfigError, PublishError
 
         ready = [i for i, v in enumerate(views)
-                 if state.next_step(v.state, now) is Step.PUBLISH]
+                 if state.next_step(v.state, now) is Step.PUBLISH
+                 and (not rendered_only or v.state.phase is Phase.RENDERED)]
         if not ready:
             return False
         ready.sort(key=lambda i: views[i].index)

@@ -1,0 +1,83 @@
+"""Jobs that vanish while the operator is down (TTL, eviction) and failures known only from the
+pod: judged from the shared volume and the pod's terminated state, nothing lost."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import BBB_SECRET
+from kube_helpers import JOBS, NS, phases, wait_for
+from pubdb import seed_pod
+
+pytestmark = pytest.mark.db
+
+
+async def test_vanished_jobs_and_pod_exit_codes(cluster, operator_process, simulator, dbs,
+                                                tmp_path):
+    pod = dbs.pod("mysql", 4)
+    ids = seed_pod(pod, 4)
+    recorder_path = tmp_path / "pod-ftp"
+    (recorder_path / "bbb").mkdir(parents=True)
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    await cluster.create_secret("pod-db", {"url": pod.url})
+    spec = {
+        "source": {"url": simulator.api_url,
+                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
+        "mode": "claim", "selection": {"last": 3},
+        "volume": {"claimName": "shared", "subPath": "migr"},
+        "recorder": {"parallelism": 3, "attempts": 2},
+        "pod": {"database": {"urlRef": {"secretKeyRef": {"name": "pod-db", "key": "url"}}},
+                "claim": {"recorderId": ids["recorder"], "recorderPath": str(recorder_path)}},
+    }
+    await operator_process.start()
+    await cluster.create_migration("lost", spec)
+
+    async def three_jobs():
+        jobs = await cluster.jobs()
+        return jobs if len(jobs) == 3 else None
+    jobs = sorted(await wait_for(three_jobs, timeout=30, logs=operator_process.logs),
+                  key=lambda j: j["metadata"]["name"])
+    await operator_process.kill()
+    done, evicted, oom = jobs
+    # 1: finished and removed by the TTL controller while the operator was down
+    await cluster.finish_job(done, 0)
+    await cluster._json("delete", f"{JOBS}/{done['metadata']['name']}")
+    # 2: its node died, the Job was deleted: no result, no Job (the attempt is lost)
+    await cluster._json("delete", f"{JOBS}/{evicted['metadata']['name']}")
+    # 3: failed without a result JSON; only the pod says why (a permanent exit code)
+    await cluster._json("post", f"/api/v1/namespaces/{NS}/pods", {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": oom["metadata"]["name"] + "-abcde", "namespace": NS,
+                     "uid": str(uuid.uuid4()),
+                     "labels": {"batch.kubernetes.io/job-name": oom["metadata"]["name"]}},
+        "spec": {"containers": [{"name": "recorder", "image": "x"}]},
+        "status": {"phase": "Failed", "containerStatuses": [{
+            "name": "recorder", "state": {"terminated": {"exitCode": 22}}}]}})
+    await cluster.finish_job(oom, 22, write_result=False)
+    await operator_process.start()
+
+    def record_of(job):
+        command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+        return command[command.index("--record-id") + 1]
+
+    async def settled():
+        children = await cluster.children("lost")
+        by_id = {c["spec"]["recordId"]: c.get("status") or {} for c in children}
+        retry = [j for j in await cluster.jobs() if j["metadata"]["name"].endswith("-2")]
+        for job in retry:  # the lost one is rendered again, as attempt 2
+            if not (job.get("status") or {}).get("succeeded"):
+                await cluster.finish_job(job, 0)
+        if by_id[record_of(evicted)].get("phase") == "Published" and by_id[
+                record_of(done)].get("phase") == "Published" and by_id[
+                record_of(oom)].get("phase") == "Failed":
+            return by_id
+        return None
+    by_id = await wait_for(settled, timeout=60, logs=operator_process.logs)
+    assert by_id[record_of(done)]["attempts"] == 1
+    assert by_id[record_of(evicted)]["attempts"] == 2
+    assert by_id[record_of(oom)]["exitClass"] == "unsupported"
+    assert by_id[record_of(oom)]["attempts"] == 1
+    assert phases(await cluster.children("lost")) == {"Published": 2, "Failed": 1}
+    files = [p for p in (recorder_path / "bbb").iterdir() if not p.name.startswith(".")]
+    assert len(files) == 2
