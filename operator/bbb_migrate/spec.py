@@ -156,6 +156,13 @@ class ClaimSettings(_Model):
         description="DEFAULT_RECORDER_PATH as Pod itself sees it, for the path stored in "
         "recorder_recordingfiletreatment.file (default: recorderPath).",
     )
+    recorder_directory: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="The recorder's folder under recorderPath (recorder_recorder.directory). "
+        "Read from Pod's database when pod.database is set (and then checked against this); "
+        "needed only for claim mode without a database.",
+    )
     register_claimable: bool = Field(
         False, description="Also write recorder_recordingfiletreatment so teachers see it at once."
     )

@@ -202,3 +202,22 @@ def test_recorder_folder_must_exist(dbs, tmp_path, monkeypatch):
             publisher.check()
     finally:
         publisher.close()
+
+
+def test_claim_without_database_uses_the_configured_folder(tmp_path, monkeypatch):
+    root = tmp_path / "ftp"
+    spec = make_spec(monkeypatch, mode="claim", claim={"recorderPath": str(root)})
+    with pytest.raises(PublishConfigError, match="needs pod.claim.recorderDirectory"):
+        Publisher(spec).check()
+    spec = make_spec(monkeypatch, mode="claim",
+                     claim={"recorderPath": str(root), "recorderDirectory": "bbb"})
+    with pytest.raises(PublishConfigError, match="recorder folder .*bbb does not exist"):
+        Publisher(spec).check()
+    (root / "bbb").mkdir(parents=True)
+    recording = make_recording(1, "meeting-1", name="Cours  Amphi A", start=DAY)
+    publisher = Publisher(spec)
+    report = publisher.publish(item(recording, "claim"), _rendered(tmp_path, 1))
+    assert report.final_path == str(root / "bbb" / "cours-amphi-a-2023-11-14.mp4")
+    assert (root / "bbb" / "cours-amphi-a-2023-11-14.mp4").read_bytes() == b"video-bytes"
+    again = publisher.publish(item(recording, "claim"), None)
+    assert again.final_path == report.final_path and again.writes == []

@@ -128,3 +128,4 @@ def test_own_deadline_stops_cleanly(simulator, tmp_path):
     assert_failed(run, ExitCode.DEADLINE)
     assert ExitCode(run.code).retryable and "deadline passed" in run.result.message
     assert run.seconds < 30
+

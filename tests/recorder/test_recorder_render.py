@@ -5,15 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 import time
 
 import numpy as np
 import pytest
-from conftest import finish, start_recorder, url_20, url_23
+from conftest import RECORD_ID, finish, run_recorder, start_recorder, url_20, url_23
 from rec_analysis import audio_onsets, closest, first_change, frame_at, region_colours
 
-from bbb_migrate.contract import log_path
-from bbb_migrate.simulator.make_sample import BEEPS, DURATION, MARKER_BEEP, SEGMENTS, segment_at
+from bbb_migrate.contract import ExitCode, log_path
+from bbb_migrate.simulator import Simulator, SimulatorConfig
+from bbb_migrate.simulator.make_sample import (
+    BEEPS,
+    DURATION,
+    MARKER_BEEP,
+    SAMPLE_DIR,
+    SEGMENTS,
+    segment_at,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,8 +37,6 @@ CONTROL_BAR_RGB = (45, 55, 66)  # video.js rgba(43,51,63,.95) and Acorn #2f3b45,
 
 
 def probe(path):
-    import subprocess
-
     out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of",
                           "json", str(path)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
@@ -134,3 +142,20 @@ def test_two_recorders_in_parallel_both_succeed(simulator, tmp_path):
     colours, fps = region_colours(runs[0].output, SLIDE_BOX["2.3"])
     assert closest(colours[int(3 * fps)], PALETTE) == "slide1"
     assert closest(colours[int(7 * fps)], PALETTE) == "slide2"
+
+
+def test_audio_only_recording_plays_through_the_audio_element(tmp_path):
+    # very old recordings have audio/audio.webm and no webcams: the 2.0 player's #video is then
+    # an <audio> element, and it is still the media clock
+    published = tmp_path / "published"
+    shutil.copytree(SAMPLE_DIR / RECORD_ID, published / RECORD_ID)
+    record = published / RECORD_ID
+    (record / "audio").mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(record / "video" / "webcams.webm"),
+                    "-vn", "-c:a", "copy", str(record / "audio" / "audio.webm")], check=True)
+    shutil.rmtree(record / "video")
+    with Simulator(SimulatorConfig(published_dir=published)) as sim:
+        run = run_recorder(url_20(sim), tmp_path / "out.mp4", "--duration", "8")
+    assert run.code == ExitCode.OK, run.stdout[-3000:]
+    assert run.result.extra["video"]["audio_codec"] == "aac"
+    assert abs(run.result.duration_seconds - 8.0) <= 1.0

@@ -13,13 +13,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="Publisher._claim needs pod.database to find the recorder folder, while the brief "
-           "says claim mode without registerClaimable needs no database (the demo relies on "
-           "it). Remove this mark once the publisher moves files into pod.claim.recorderPath "
-           "without a database.",
-)
 def test_demo_ends_with_playable_mp4_files(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     done = subprocess.run(

@@ -81,6 +81,7 @@ class Publisher:
         self._kube_reader = kube_reader
         self._pod: PodWriter | None = None
         self._recorder: Recorder | None = None
+        self._claim_directory: str | None = None  # the recorder's folder under recorderPath
         self._checked = False
         self._noticed: set[tuple[str, int]] = set()
         self._fault_hook: FaultHook | None = None
@@ -154,7 +155,9 @@ class Publisher:
         """
         mode = self.spec.mode
         pod = self.spec.pod
-        needs_pod = mode is Mode.IMPORT_VIDEO or mode is Mode.CLAIM
+        needs_pod = mode is Mode.IMPORT_VIDEO or (mode is Mode.CLAIM and pod.database is not None)
+        if mode is Mode.CLAIM and pod.database is None:
+            self._claim_directory = self._check_claim_folder(pod.claim.recorder_directory)
         if needs_pod and (pod.database is not None or not self.dry_run):
             writer = self._pod_writer()
             try:
@@ -194,12 +197,25 @@ class Publisher:
             raise PublishConfigError(
                 f"recorder {rid} ({recorder.name!r}) is not linked to site {writer.site_id} "
                 "(recorder_recorder_sites): Pod's claim page would hide its files")
-        folder = Path(settings.recorder_path) / recorder.directory
+        if settings.recorder_directory not in (None, recorder.directory):
+            raise PublishConfigError(
+                f"pod.claim.recorderDirectory {settings.recorder_directory!r} differs from the "
+                f"directory {recorder.directory!r} of recorder {rid} in Pod")
+        self._claim_directory = self._check_claim_folder(recorder.directory)
+        return recorder
+
+    def _check_claim_folder(self, directory: str | None) -> str:
+        """The recorder's folder must exist: Pod's cron only scans existing folders."""
+        if directory is None:
+            raise PublishConfigError(
+                "claim mode without pod.database needs pod.claim.recorderDirectory (the "
+                "recorder's folder under pod.claim.recorderPath)")
+        folder = Path(self.spec.pod.claim.recorder_path) / directory
         if not folder.is_dir():
             raise PublishConfigError(
                 f"recorder folder {folder} does not exist (pod.claim.recorderPath + the "
-                f"recorder's directory {recorder.directory!r})")
-        return recorder
+                f"recorder's directory {directory!r})")
+        return directory
 
     def _check_moodle(self, key: str) -> None:
         try:
@@ -355,10 +371,9 @@ class Publisher:
     def _claim(self, item: Any, rendered_file: Path | None, report: PublishReport) -> None:
         recording: Recording = item.recording
         settings = self.spec.pod.claim
-        recorder = self._recorder
-        if recorder is None:
-            raise PublishConfigError("claim mode needs pod.database to find the recorder folder")
-        folder = Path(settings.recorder_path) / recorder.directory
+        directory = self._claim_directory
+        assert directory is not None  # set by check(), which publish() runs first
+        folder = Path(settings.recorder_path) / directory
         ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
         base = claim.pod_file_name(recording.name.strip(), recording.start_time, ext)
         name, present = claim.choose_name(folder, base, recording.record_id,
@@ -366,7 +381,7 @@ class Publisher:
         final = folder / name
         report.final_path = str(final)
         pod_root = settings.pod_recorder_path or settings.recorder_path
-        pod_path = os.path.join(pod_root, recorder.directory, name)
+        pod_path = os.path.join(pod_root, directory, name)
         source_ok = rendered_file is not None and rendered_file.is_file()
         if not present and not source_ok and not self.dry_run:
             raise PublishError(f"rendered file {rendered_file} is missing", permanent=False)
@@ -382,7 +397,8 @@ class Publisher:
             writer.warnings = report.warnings
             try:
                 with writer.conn.transaction(read_only=self.dry_run):
-                    writer.ensure_claimable(pod_path, size, recorder, report.writes)
+                    assert self._recorder is not None  # registerClaimable needs pod.database
+                    writer.ensure_claimable(pod_path, size, self._recorder, report.writes)
                     self._move(rendered_file, final, present, report)
             except BaseException:
                 writer.rolled_back()

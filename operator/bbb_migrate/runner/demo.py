@@ -83,7 +83,7 @@ def demo_spec(api_url: str, output: Path, parallelism: int) -> dict:
     return {
         "source": {"url": api_url, "secretRef": {"env": SECRET_ENV}},
         "mode": "claim",
-        "pod": {"claim": {"recorderPath": str(output / "recorder")}},
+        "pod": {"claim": {"recorderPath": str(output), "recorderDirectory": "recorder"}},
         "recorder": {"parallelism": parallelism, "attempts": 2},
         "output": {"directory": str(output)},
     }
