@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from conftest import VIDEO_ID, run_recorder
+from rechelpers import VIDEO_ID, run_recorder
 
 from bbb_migrate.contract import ExitCode
 

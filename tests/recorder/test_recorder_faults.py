@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import (
+from rechelpers import (
     RECORD_ID,
     descendants_alive,
     finish,

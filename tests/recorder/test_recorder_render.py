@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import pytest
-from conftest import RECORD_ID, finish, run_recorder, start_recorder, url_20, url_23
 from rec_analysis import audio_onsets, closest, first_change, frame_at, region_colours
+from rechelpers import RECORD_ID, finish, run_recorder, start_recorder, url_20, url_23
 
 from bbb_migrate.contract import ExitCode, log_path
 from bbb_migrate.simulator import Simulator, SimulatorConfig

@@ -1,0 +1,93 @@
+"""Helpers of the recorder tests: run the recorder as executors do (``python -m
+bbb_migrate.cli record``) and read what it left. A module of its own, not conftest.py: each test
+folder has a conftest.py, so ``from conftest import …`` would pick whichever was loaded first."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bbb_migrate.contract import RecorderResult, result_path
+from bbb_migrate.simulator import Simulator
+from bbb_migrate.simulator.make_sample import RECORD_ID
+
+VIDEO_ID = "0123456789abcdef0123456789abcdef01234567-1700000100000"
+SLIP_RETRY = 0.1  # seconds of media clock slip after which a test render is redone once
+
+
+@dataclass
+class Run:
+    """One finished recorder process."""
+
+    code: int
+    output: Path
+    stdout: str
+    seconds: float
+
+    @property
+    def result(self) -> RecorderResult:
+        return RecorderResult.read(result_path(self.output))
+
+    @property
+    def events(self) -> list[dict]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
+
+def record_command(url: str, output: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "bbb_migrate.cli", "record", "--url", url,
+            "--output", str(output), *extra]
+
+
+def start_recorder(url: str, output: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(record_command(url, output, *extra), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def finish(proc: subprocess.Popen, output: Path, began: float, timeout: float = 180) -> Run:
+    out, _ = proc.communicate(timeout=timeout)
+    return Run(proc.returncode, output, out, time.monotonic() - began)
+
+
+def run_recorder(url: str, output: Path, *extra: str, timeout: float = 180) -> Run:
+    began = time.monotonic()
+    return finish(start_recorder(url, output, *extra), output, began, timeout)
+
+
+def wait_for_event(proc: subprocess.Popen, name: str, lines: list[str], timeout: float = 90):
+    """Read the recorder's stdout until a structured line with ``event == name``."""
+    until = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < until:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("{") and json.loads(line).get("event") == name:
+            return
+    raise AssertionError(f"no {name!r} event; got: {''.join(lines)[-2000:]}")
+
+
+def url_23(sim: Simulator, record_id: str = RECORD_ID) -> str:
+    return f"{sim.base_url}/playback/presentation/2.3/{record_id}"
+
+
+def url_20(sim: Simulator, record_id: str = RECORD_ID) -> str:
+    return f"{sim.base_url}/playback/presentation/2.0/playback.html?meetingId={record_id}"
+
+
+def descendants_alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if os.path.exists(f"/proc/{pid}")
+            and "zombie" not in _state(pid)]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "gone"
+
