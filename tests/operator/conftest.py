@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "publish"))  # pubdb: the publish helpers
 
 from kube_helpers import (
+    BBB_SECRET,
     Cluster,
     OperatorProcess,
     declare_resources,
@@ -35,9 +36,6 @@ def _publish_fixtures():
 publish_fixtures = _publish_fixtures()
 pod_templates = publish_fixtures.pod_templates
 dbs = publish_fixtures.dbs
-
-BBB_SECRET = "operator-test-secret"
-
 
 @pytest.fixture
 def shared_root(tmp_path: Path) -> Path:

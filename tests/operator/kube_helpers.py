@@ -25,6 +25,8 @@ import yaml
 from bbb_migrate import contract
 from bbb_migrate.spec import API_GROUP, API_VERSION
 
+BBB_SECRET = "operator-test-secret"
+
 NS = "ns1"
 BASE = f"/apis/{API_GROUP}/{API_VERSION}/namespaces/{NS}"
 JOBS = f"/apis/batch/v1/namespaces/{NS}/jobs"
@@ -171,7 +173,7 @@ class Cluster:
         """The Job's ``--output`` file as this host sees the shared volume."""
         pod = job["spec"]["template"]["spec"]
         container = pod["containers"][0]
-        command = container["command"]
+        command = container["args"]
         output = PurePosixPath(command[command.index("--output") + 1])
         mount = next(m for m in container["volumeMounts"] if m["name"] == "shared")
         relative = output.relative_to(mount["mountPath"])
@@ -186,7 +188,7 @@ class Cluster:
                          write_result: bool = True, message: str = "") -> None:
         """Write what the recorder would, then mark the Job as the Job controller would."""
         name = job["metadata"]["name"]
-        command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+        command = job["spec"]["template"]["spec"]["containers"][0]["args"]
         output = self.host_output(job)
         output.parent.mkdir(parents=True, exist_ok=True)
         code = contract.classify_exit(exit_code)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 
-from conftest import BBB_SECRET
-from kube_helpers import JOBS, phases, wait_for
+from kube_helpers import BBB_SECRET, JOBS, phases, wait_for
 
 
 def base_spec(sim, **extra):

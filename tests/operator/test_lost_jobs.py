@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import BBB_SECRET
-from kube_helpers import JOBS, NS, phases, wait_for
+from kube_helpers import BBB_SECRET, JOBS, NS, phases, wait_for
 from pubdb import seed_pod
 
 pytestmark = pytest.mark.db
@@ -58,7 +57,7 @@ async def test_vanished_jobs_and_pod_exit_codes(cluster, operator_process, simul
     await operator_process.start()
 
     def record_of(job):
-        command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+        command = job["spec"]["template"]["spec"]["containers"][0]["args"]
         return command[command.index("--record-id") + 1]
 
     async def settled():

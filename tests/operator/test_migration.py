@@ -10,8 +10,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import BBB_SECRET
-from kube_helpers import JOBS, active, phases, wait_for
+from kube_helpers import BBB_SECRET, JOBS, active, phases, wait_for
 from pubdb import seed_pod
 
 pytestmark = pytest.mark.db
@@ -70,7 +69,7 @@ class Kubelet:
             name = job["metadata"]["name"]
             if name in self.finished:
                 continue
-            command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+            command = job["spec"]["template"]["spec"]["containers"][0]["args"]
             record_id = command[command.index("--record-id") + 1]
             n = self.attempts.get(record_id, 0)
             self.attempts[record_id] = n + 1

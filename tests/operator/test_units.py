@@ -79,8 +79,9 @@ def test_job_manifest_is_valid_and_hardened():
     # no credential of any kind reaches the recorder
     assert all("valueFrom" not in e for e in container["env"])
     assert "secret" not in str(pod).lower().replace("secretkeyref", "")
-    command = container["command"]
-    assert command[:2] == ["bbb-migrate", "record"]
+    command = container["args"]
+    assert "command" not in container  # the image's entrypoint (tini -- bbb-migrate record)
+    assert command[:2] == ["--url", "https://bbb.example.org/playback/presentation/2.3/x"]
     out = command[command.index("--output") + 1]
     assert out == str(contract.render_output_path("/data", "a" * 40 + "-1700000000000"))
     assert command[command.index("--duration") + 1] == "3600"
@@ -93,7 +94,7 @@ def test_kueue_label_and_no_duration():
     assert job["metadata"]["labels"][jobs.KUEUE_QUEUE_LABEL] == "lq"
     assert job["spec"]["template"]["metadata"]["labels"][jobs.KUEUE_QUEUE_LABEL] == "lq"
     assert "suspend" not in job["spec"]
-    assert "--duration" not in job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert "--duration" not in job["spec"]["template"]["spec"]["containers"][0]["args"]
     assert job["spec"]["activeDeadlineSeconds"] > jobs.DEFAULT_DURATION_SECONDS
 
 

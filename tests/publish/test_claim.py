@@ -207,11 +207,11 @@ def test_recorder_folder_must_exist(dbs, tmp_path, monkeypatch):
 def test_claim_without_database_uses_the_configured_folder(tmp_path, monkeypatch):
     root = tmp_path / "ftp"
     spec = make_spec(monkeypatch, mode="claim", claim={"recorderPath": str(root)})
-    with pytest.raises(PublishConfigError, match="needs pod.claim.recorderDirectory"):
+    with pytest.raises(PublishConfigError, match=r"needs pod\.claim\.recorderDirectory"):
         Publisher(spec).check()
     spec = make_spec(monkeypatch, mode="claim",
                      claim={"recorderPath": str(root), "recorderDirectory": "bbb"})
-    with pytest.raises(PublishConfigError, match="recorder folder .*bbb does not exist"):
+    with pytest.raises(PublishConfigError, match=r"recorder folder .*bbb does not exist"):
         Publisher(spec).check()
     (root / "bbb").mkdir(parents=True)
     recording = make_recording(1, "meeting-1", name="Cours  Amphi A", start=DAY)

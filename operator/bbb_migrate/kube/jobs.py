@@ -87,12 +87,16 @@ def active_deadline(duration_seconds: float | None, spec: MigrationSpec) -> int:
                      + STARTUP_ALLOWANCE_SECONDS)
 
 
-def recorder_command(*, source_url: str, output: str, record_id: str,
-                     duration_seconds: float | None, spec: MigrationSpec) -> list[str]:
-    """The recorder contract's command line (``bbb-migrate record``)."""
+def recorder_args(*, source_url: str, output: str, record_id: str,
+                  duration_seconds: float | None, spec: MigrationSpec) -> list[str]:
+    """The arguments of ``bbb-migrate record`` (the recorder contract).
+
+    They go into the container's ``args``, not ``command``: the recorder image's entrypoint
+    (``tini -- bbb-migrate record``) must stay, so that tini reaps Chromium's zombies and
+    forwards the SIGTERM of a Job deadline to the recorder, which then stops cleanly.
+    """
     rec = spec.recorder
     command = [
-        "bbb-migrate", "record",
         "--url", source_url,
         "--output", output,
         "--record-id", record_id,
@@ -142,8 +146,8 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
         "name": "recorder",
         "image": image,
         "imagePullPolicy": pull_policy,
-        "command": recorder_command(source_url=source_url, output=output, record_id=record_id,
-                                    duration_seconds=duration_seconds, spec=spec),
+        "args": recorder_args(source_url=source_url, output=output, record_id=record_id,
+                              duration_seconds=duration_seconds, spec=spec),
         "env": [{"name": "HOME", "value": "/tmp"}],  # noqa: S108 (the pod's own emptyDir)
         "resources": {"requests": dict(spec.recorder.resources.requests),
                       "limits": dict(spec.recorder.resources.limits)},

@@ -7,8 +7,7 @@ import socket
 
 import aiohttp
 import pytest
-from conftest import BBB_SECRET
-from kube_helpers import phases, wait_for
+from kube_helpers import BBB_SECRET, phases, wait_for
 from pubdb import NOTICE, SECRET_KEY, seed_moodle, seed_pod
 
 from bbb_migrate.source.xmlwrite import write_reply
