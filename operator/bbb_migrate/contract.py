@@ -7,6 +7,7 @@ to it and an exit code. Executors never parse logs: they read the exit code and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -80,6 +81,19 @@ def log_path(output: str | os.PathLike[str]) -> Path:
     """The recorder's log file beside an output file."""
     output = Path(output)
     return output.with_name(output.name + ".log")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """A file's sha256, streamed: a two-hour video is never held in memory.
+
+    The recorder writes it into the result JSON; executors recompute it before trusting a
+    render found after a restart.
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -12,7 +12,6 @@ metadata.xml), ``display`` (Xvfb, PulseAudio), ``browser`` (Chromium over CDP), 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import time
@@ -21,7 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
-from ..contract import ExitCode, RecorderResult, log_path, result_path, safe_name
+from ..contract import (
+    ExitCode,
+    RecorderResult,
+    file_sha256,
+    log_path,
+    result_path,
+    safe_name,
+)
 from .capture import VideoSettings
 from .errors import RecorderError
 from .log import EventLog
@@ -41,14 +47,6 @@ def ffmpeg_version() -> str | None:
         return None
     first = out.stdout.splitlines()[0] if out.stdout else ""
     return " ".join(first.split()[:3]) or None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def part_path(output: Path) -> Path:
@@ -120,7 +118,7 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
                                  "height": probe.height, "frames": probe.frames,
                                  "audio_codec": probe.audio_codec}
         result.size_bytes = part.stat().st_size
-        result.sha256 = sha256_of(part)
+        result.sha256 = file_sha256(part)
         os.replace(part, output)
         keep_part = False
         result.exit_code = int(ExitCode.OK)

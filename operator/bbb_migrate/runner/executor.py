@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import hashlib
 import json
 import os
 import shlex
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import contract
-from ..contract import ExitCode, RecorderResult
+from ..contract import ExitCode, RecorderResult, file_sha256
 from ..credentials import resolve
 from ..spec import MigrationSpec, Mode
 from ..state import (
@@ -155,14 +154,6 @@ def stop_process_group(pgid: int, started: int, grace: float = TERMINATE_GRACE_S
     return True
 
 
-def sha256_file(path: Path) -> str:
-    """The file's sha256 (streamed: a two-hour video is never held in memory)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def verified_result(output: Path) -> tuple[RecorderResult | None, str]:
     """The recorder's result if it proves a finished file, else (result or None, why not).
@@ -186,7 +177,7 @@ def verified_result(output: Path) -> tuple[RecorderResult | None, str]:
         return result, f"result says OK but {output.name} is missing"
     if result.size_bytes is not None and size != result.size_bytes:
         return result, f"{output.name} has {size} bytes, the result says {result.size_bytes}"
-    if result.sha256 and sha256_file(output) != result.sha256:
+    if result.sha256 and file_sha256(output) != result.sha256:
         return result, f"{output.name} does not match the sha256 in its result JSON"
     return result, ""
 
