@@ -144,3 +144,32 @@ class RecorderResult:
         fields = {k: v for k, v in data.items() if k in known}
         fields.setdefault("extra", {}).update(extra)
         return cls(**fields)
+
+
+def verified_result(output: str | os.PathLike[str]) -> tuple[RecorderResult | None, str]:
+    """The recorder's result if it proves a finished file, else (result or None, why not).
+
+    Finished means: the result JSON says OK, and the file at the output path exists with the
+    size and sha256 that the result names. Anything else (a temporary file, a file from an older
+    attempt, a truncated copy) is not taken. Both executors ask this before they publish, so a
+    render is trusted by one rule whether it ran as a Job or as a local process.
+    """
+    output = Path(output)
+    path = result_path(output)
+    try:
+        result = RecorderResult.read(path)
+    except FileNotFoundError:
+        return None, "no result JSON"
+    except (OSError, ValueError, TypeError) as exc:
+        return None, f"unreadable result JSON {path.name}: {exc}"
+    if not result.ok:
+        return result, result.message or f"recorder reported {result.exit_class}"
+    try:
+        size = output.stat().st_size
+    except FileNotFoundError:
+        return result, f"result says OK but {output.name} is missing"
+    if result.size_bytes is not None and size != result.size_bytes:
+        return result, f"{output.name} has {size} bytes, the result says {result.size_bytes}"
+    if result.sha256 and file_sha256(output) != result.sha256:
+        return result, f"{output.name} does not match the sha256 in its result JSON"
+    return result, ""

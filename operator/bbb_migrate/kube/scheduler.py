@@ -428,28 +428,16 @@ class Scheduler:
                   now: float) -> ChildView:
         cur = view.state
         output = self.operator_output(spec, view.record_id)
-        result_file = contract.result_path(output)
-        result = None
-        if result_file.exists():
-            try:
-                result = contract.RecorderResult.read(result_file)
-            except (OSError, ValueError, TypeError) as exc:
-                self.log.warning("record=%s unreadable result %s: %s", view.record_id,
-                                 result_file, exc)
+        result, why_not = contract.verified_result(output)
         code: int | None
         message = ""
-        if job is not None and job.finished == "Complete":
-            if result is not None and result.ok and output.exists():
-                code = 0
-            elif result is not None and not result.ok:
-                code, message = result.exit_code, result.message
-            else:
-                code = int(contract.ExitCode.CRASH)
-                message = f"Job succeeded but left no result/output at {output}"
-        elif result is not None:
+        if result is not None and not why_not:
+            code = 0
+        elif result is not None and not result.ok:
             code, message = result.exit_code, result.message
-            if code == 0 and not output.exists():
-                code, message = int(contract.ExitCode.CRASH), f"output missing: {output}"
+        elif (job is not None and job.finished == "Complete") or result is not None:
+            # The recorder said OK (or its Job did) but the file does not prove it.
+            code, message = int(contract.ExitCode.CRASH), f"{why_not} ({output})"
         else:
             code = None
             if job is not None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import contract
-from ..contract import ExitCode, RecorderResult, file_sha256
+from ..contract import ExitCode
 from ..credentials import resolve
 from ..spec import MigrationSpec, Mode
 from ..state import (
@@ -153,33 +153,6 @@ def stop_process_group(pgid: int, started: int, grace: float = TERMINATE_GRACE_S
             time.sleep(0.1)
     return True
 
-
-
-def verified_result(output: Path) -> tuple[RecorderResult | None, str]:
-    """The recorder's result if it proves a finished file, else (result or None, why not).
-
-    Finished means: the result JSON says OK, and the file at the output path exists with the
-    size and sha256 that the result names. Anything else (a temporary file, a file from an older
-    attempt, a truncated copy) is not taken.
-    """
-    path = contract.result_path(output)
-    try:
-        result = RecorderResult.read(path)
-    except FileNotFoundError:
-        return None, "no result JSON"
-    except (OSError, ValueError, TypeError) as exc:
-        return None, f"unreadable result JSON {path.name}: {exc}"
-    if not result.ok:
-        return result, result.message or f"recorder reported {result.exit_class}"
-    try:
-        size = output.stat().st_size
-    except FileNotFoundError:
-        return result, f"result says OK but {output.name} is missing"
-    if result.size_bytes is not None and size != result.size_bytes:
-        return result, f"{output.name} has {size} bytes, the result says {result.size_bytes}"
-    if result.sha256 and file_sha256(output) != result.sha256:
-        return result, f"{output.name} does not match the sha256 in its result JSON"
-    return result, ""
 
 
 def _console_tail(path: Path, lines: int = 3) -> str:
@@ -360,7 +333,7 @@ class Executor:
             if row.pgid is not None and row.pg_start is not None:
                 stop_process_group(row.pgid, row.pg_start)
             output = contract.render_output_path(self.out, row.record_id)
-            result, why_not = verified_result(output)
+            result, why_not = contract.verified_result(output)
             if result is not None and not why_not:
                 new = render_finished(row.state, ExitCode.OK, max_attempts=self.spec.recorder
                                       .attempts, now=time.time(), output_path=str(output))
@@ -473,7 +446,7 @@ class Executor:
 
     def _finish(self, row: StoredRecording, running: _Running, code: int, *,
                 interrupted: bool) -> None:
-        result, why_not = verified_result(running.output)
+        result, why_not = contract.verified_result(running.output)
         ok = code == 0 and result is not None and not why_not
         wall = time.monotonic() - running.view.started
         if interrupted and not ok:
