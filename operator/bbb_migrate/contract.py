@@ -173,3 +173,24 @@ def verified_result(output: str | os.PathLike[str]) -> tuple[RecorderResult | No
     if result.sha256 and file_sha256(output) != result.sha256:
         return result, f"{output.name} does not match the sha256 in its result JSON"
     return result, ""
+
+
+def judge_attempt(exit_code: int | None, output: str | os.PathLike[str]
+                  ) -> tuple[int | None, str, RecorderResult | None]:
+    """What one finished recorder attempt amounts to: (exit code, message, result).
+
+    The exit code is what ``state.render_finished`` gets. Both executors ask this, so one rule
+    decides everywhere: a file proven by :func:`verified_result` is a success whatever the
+    process status; a result reporting a failure gives the recorder's own code and message; a
+    recorder that claimed success (``exit_code`` 0, or an OK result) without a file that proves
+    it is a retryable verification failure. With no result at all, ``exit_code`` is all there
+    is (None: unknown, for the executor to find out; the message is then empty).
+    """
+    result, why_not = verified_result(output)
+    if result is not None and not why_not:
+        return int(ExitCode.OK), "", result
+    if result is not None and not result.ok:
+        return result.exit_code, why_not, result
+    if exit_code == 0 or result is not None:
+        return int(ExitCode.VERIFY), f"{why_not} ({Path(output).name})", result
+    return exit_code, "", None

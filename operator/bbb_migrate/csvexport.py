@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
+from .atomicfile import atomic_write
 from .models import Recording
 from .plan import PlanItem
 
@@ -58,22 +57,14 @@ def row(item: PlanItem) -> list[str]:
 def write_csv(items: Iterable[PlanItem], path: str | os.PathLike[str], *,
               owners: Callable[[Recording], list[str]] | None = None) -> int:
     """Write the CSV atomically; returns the number of rows (header excluded)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL)
-            writer.writerow([*HEADER, OWNERS_COLUMN] if owners else HEADER)
-            for item in items:
-                values = row(item)
-                if owners is not None:
-                    values.append(", ".join(owners(item.recording)))
-                writer.writerow(values)
-                count += 1
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, newline="") as out:
+        writer = csv.writer(out, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([*HEADER, OWNERS_COLUMN] if owners else HEADER)
+        for item in items:
+            values = row(item)
+            if owners is not None:
+                values.append(", ".join(owners(item.recording)))
+            writer.writerow(values)
+            count += 1
     return count

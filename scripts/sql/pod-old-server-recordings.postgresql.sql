@@ -39,7 +39,13 @@ SELECT id, owner_id, start_at, name, source_url
  ORDER BY start_at DESC
  LIMIT 50;
 
+-- 3. Deletes only with confirm=yes exactly (confirm=no, or any other value, stays a dry run).
 \if :{?confirm}
+SELECT :'confirm' = 'yes' AS confirmed \gset
+\else
+\set confirmed false
+\endif
+\if :confirmed
 DELETE FROM import_video_externalrecording
  WHERE type = 'bigbluebutton'
    AND :'old_prefix' ~ '^https?://[^/]+/'

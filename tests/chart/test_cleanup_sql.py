@@ -100,6 +100,13 @@ def test_postgresql_odd_prefixes_delete_nothing(pg_db: str, prefix: str) -> None
     assert _pg_count(pg_db) == len(ROWS)
 
 
+@pytest.mark.parametrize("confirm", ["no", "false", "YES", ""])
+def test_postgresql_only_confirm_yes_deletes(pg_db: str, confirm: str) -> None:
+    out = _psql(pg_db, f"old_prefix={OLD}", f"confirm={confirm}")
+    assert "dry run: nothing deleted" in out
+    assert _pg_count(pg_db) == len(ROWS)
+
+
 def test_postgresql_without_prefix_stops(pg_db: str) -> None:
     assert "give the old server prefix" in _psql(pg_db)
     assert _pg_count(pg_db) == len(ROWS)
@@ -160,6 +167,12 @@ def test_mysql_dry_run_then_delete(my_db: str) -> None:
     out = _mariadb(my_db, f"SET @old_prefix = '{OLD}', @confirm = 'yes'")
     assert _my_count(my_db) == KEPT_AFTER_DELETE
     assert "deleted" in out
+
+
+@pytest.mark.parametrize("confirm", ["no", "y", ""])
+def test_mysql_only_confirm_yes_deletes(my_db: str, confirm: str) -> None:
+    _mariadb(my_db, f"SET @old_prefix = '{OLD}', @confirm = '{confirm}'")
+    assert _my_count(my_db) == len(ROWS)
 
 
 @pytest.mark.parametrize("init", [None, "SET @confirm = 'yes'",

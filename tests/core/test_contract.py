@@ -6,6 +6,8 @@ from bbb_migrate.contract import (
     ExitCode,
     RecorderResult,
     classify_exit,
+    file_sha256,
+    judge_attempt,
     render_output_path,
     result_path,
     safe_name,
@@ -46,3 +48,29 @@ def test_result_json_round_trip_and_atomic_write(tmp_path):
     written.write_text(json.dumps(data))
     again = RecorderResult.read(written)
     assert again.ok and again.size_bytes == 10 and again.extra == {"newer_field": 1}
+
+
+def test_one_rule_judges_an_attempt_for_both_executors(tmp_path):
+    out = tmp_path / "rec.mp4"
+    # nothing left beside the output: the process status is all there is
+    assert judge_attempt(11, out) == (11, "", None)
+    assert judge_attempt(None, out) == (None, "", None)
+    # exit 0 without a result: claimed, not proven
+    code, message, _ = judge_attempt(0, out)
+    assert code == ExitCode.VERIFY and "no result JSON" in message
+    # the recorder's own failure wins over the process status (a wrapper may blur it)
+    RecorderResult("rec", "u", str(out), "render", 20, "not-found", message="HTTP 404").write()
+    assert judge_attempt(1, out)[:2] == (20, "HTTP 404")
+    # an OK result whose file is missing or differs is never a success
+    out.write_bytes(b"video")
+    ok = RecorderResult("rec", "u", str(out), "render", 0, "ok", size_bytes=5,
+                        sha256=file_sha256(out))
+    ok.write()
+    code, message, result = judge_attempt(12, out)  # proven: kept, whatever the status
+    assert code == ExitCode.OK and message == "" and result.sha256 == ok.sha256
+    out.write_bytes(b"other")
+    code, message, _ = judge_attempt(0, out)
+    assert code == ExitCode.VERIFY and "sha256" in message
+    out.unlink()
+    code, message, _ = judge_attempt(None, out)
+    assert code == ExitCode.VERIFY and "missing" in message

@@ -132,6 +132,26 @@ def test_export_csv_unwritable_target_exits_4(runner, sim, tmp_path):
     assert result.exit_code == 4 and "cannot write" in result.stderr
 
 
+def test_export_csv_unreachable_moodle_exits_2_before_listing(runner, sim, tmp_path,
+                                                               monkeypatch):
+    # A Moodle database that cannot be reached is a configuration error found up front: the
+    # BBB server is not asked (a 50,000-recording listing is not wasted) and no file appears.
+    monkeypatch.setenv("MOODLE_TEST_URL", "postgresql://moodle:Pa55word@127.0.0.1:1/moodle")
+    spec = tmp_path / "m.yaml"
+    spec.write_text(f"""
+source: {{url: "{sim.api_url}", secretRef: {{env: BBB_TEST_SECRET}}}}
+mode: export-csv
+moodle: {{databases: {{default: {{urlRef: {{env: MOODLE_TEST_URL}}}}}}}}
+""")
+    target = tmp_path / "out.csv"
+    result = _invoke(runner, "export-csv", "-f", str(spec), "-o", str(target))
+    assert result.exit_code == 2, result.output
+    assert "Moodle" in result.stderr and "127.0.0.1:1" in result.stderr
+    assert "Pa55word" not in result.output
+    assert sim.server.api_requests == 0
+    assert not target.exists()
+
+
 def test_simulate_command_serves_until_interrupted(tmp_path):
     env = {**os.environ, "SIM_SECRET": SECRET}
     proc = subprocess.Popen(

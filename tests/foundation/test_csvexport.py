@@ -37,6 +37,7 @@ def _items():
 def test_pod_header_separator_and_row(tmp_path):
     target = tmp_path / "out" / "recordings.csv"
     assert write_csv(_items(), target) == 2
+    assert target.stat().st_mode & 0o777 == 0o600  # names of people: not world-readable
     raw = target.read_bytes()
     lines = raw.decode("utf-8").split("\r\n")
     assert lines[0] == POD_HEADER == ";".join(HEADER)

@@ -89,6 +89,9 @@ def test_broken_or_hostile_metadata_xml_is_ignored(make_sim, tmp_path, caplog):
     (tmp_path / "bomb").mkdir()
     (tmp_path / "bomb" / "metadata.xml").write_text(
         '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><recording><id>&a;</id></recording>')
+    (tmp_path / "far-future").mkdir()
+    (tmp_path / "far-future" / "metadata.xml").write_text(
+        f"<recording><id>far-future</id><start_time>{'9' * 30}</start_time></recording>")
     sim = make_sim(published_dir=tmp_path)
     assert [r.record_id for r in sim.recordings] == [good]
-    assert "broken" in caplog.text and "bomb" in caplog.text
+    assert "broken" in caplog.text and "bomb" in caplog.text and "far-future" in caplog.text

@@ -302,6 +302,27 @@ def test_malformed_recording_is_skipped_with_a_warning(make_sim, caplog):
     assert "malformed recording skipped" in caplog.text
 
 
+def test_out_of_range_values_skip_one_recording_not_the_listing(make_sim):
+    # A start time beyond datetime's range (or "inf" sizes) must not abort the whole listing.
+    def rec(rid: str, start: str, participants: str = "3") -> str:
+        return (f"<recording><recordID>{rid}</recordID><meetingID>m</meetingID>"
+                f"<startTime>{start}</startTime><participants>{participants}</participants>"
+                "</recording>")
+
+    sim = make_sim()
+    sim.config.faults.raw_reply = (
+        "<response><returncode>SUCCESS</returncode><recordings>"
+        + rec("huge", "9" * 30) + rec("negative", "-99999999999999999")
+        + rec("ok", "1700000000000", participants="inf")
+        + "</recordings></response>")
+    c = client(sim, paging="off")
+    recordings = c.list_recordings()
+    assert [r.record_id for r in recordings] == ["ok"]
+    assert recordings[0].participants is None
+    assert len(c.warnings) == 2
+    assert all("out of range" in w for w in c.warnings)
+
+
 def test_failed_reply_names_server_and_message_key(make_sim):
     sim = make_sim()
     sim.config.faults.raw_reply = (

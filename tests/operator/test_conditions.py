@@ -116,6 +116,22 @@ async def test_export_csv(cluster, operator_process, simulator, shared_root):
     assert await cluster.jobs() == [] and await cluster.children("csv") == []
 
 
+async def test_unusable_shared_volume_is_degraded(cluster, operator_process, simulator,
+                                                  shared_root):
+    (shared_root / "migr").write_text("a file where the migration's directory should be")
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    await operator_process.start()
+    spec = base_spec(simulator, mode="export-csv", dryRun=False, selection={"last": 2})
+    await cluster.create_migration("vol", spec)
+    cond = await _condition(cluster, "vol", "Degraded", "True", operator_process,
+                            reason="SharedVolumeError")
+    assert str(shared_root / "migr") in cond["message"]
+    (shared_root / "migr").unlink()  # fixed: picked up on the next retry, no restart
+    await _condition(cluster, "vol", "Ready", "True", operator_process, reason="Completed")
+    assert (shared_root / "migr" / "vol.csv").is_file()
+    assert operator_process.proc.returncode is None
+
+
 async def test_kueue_label_mode(cluster, operator_process, simulator):
     await cluster.create_secret("bbb", {"secret": BBB_SECRET})
     await operator_process.start()
@@ -174,3 +190,12 @@ async def test_spec_change_refused(cluster, operator_process, simulator):
     async def three():
         return len(await cluster.jobs()) == 3
     await wait_for(three, timeout=30, logs=operator_process.logs)
+    # dry run switched on after planning: refused too (Jobs and rows exist already), and the
+    # running migration is still followed, not replaced by a new dry-run plan
+    await cluster.patch_spec("chg", {"dryRun": True})
+    cond = await _condition(cluster, "chg", "Degraded", "True", operator_process,
+                            reason="SpecChangeRefused")
+    assert "dryRun" in cond["message"]
+    m = await cluster.migration("chg")
+    assert m["status"]["phase"] == "Running"
+    assert len(await cluster.jobs()) == 3 and len(await cluster.children("chg")) == 6

@@ -80,3 +80,51 @@ async def test_vanished_jobs_and_pod_exit_codes(cluster, operator_process, simul
     assert phases(await cluster.children("lost")) == {"Published": 2, "Failed": 1}
     files = [p for p in (recorder_path / "bbb").iterdir() if not p.name.startswith(".")]
     assert len(files) == 2
+
+
+async def test_job_created_just_before_a_kill_is_adopted(cluster, operator_process, simulator):
+    """Killed between creating a Job and writing its child's status: the new operator adopts
+    that Job (attempt 1, no second Job) and counts it in the window, so ``parallelism`` holds."""
+    from bbb_migrate.kube import jobs
+    from bbb_migrate.spec import parse_spec
+
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    spec = {
+        "source": {"url": simulator.api_url,
+                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
+        "mode": "claim", "selection": {"last": 3}, "suspend": True, "pod": {},
+        "volume": {"claimName": "shared", "subPath": "migr"},
+        "recorder": {"parallelism": 2},
+    }
+    await operator_process.start()
+    await cluster.create_migration("adopt", spec)
+
+    async def planned():
+        m = await cluster.migration("adopt")
+        children = await cluster.children("adopt")
+        suspended = (m.get("status") or {}).get("phase") == "Suspended"
+        return children if suspended and len(children) == 3 else None
+    children = await wait_for(planned, timeout=30, logs=operator_process.logs)
+    await operator_process.kill()
+    # What the killed operator had just done for the last child in plan order: its Job exists,
+    # its status does not say so yet. Without adoption, the two first children would start too.
+    last = max(children, key=lambda c: c["spec"]["index"])
+    orphan = jobs.build_job(
+        spec=parse_spec({**spec, "suspend": False}), migration="adopt", namespace=NS,
+        child=last["metadata"]["name"], child_uid=last["metadata"].get("uid", ""),
+        record_id=last["spec"]["recordId"], source_url=last["spec"]["sourceUrl"],
+        duration_seconds=last["spec"]["durationSeconds"], attempt=1, ttl_seconds=60)
+    await cluster._json("post", JOBS, orphan)
+    await cluster.patch_spec("adopt", {"suspend": False})
+    await operator_process.start()
+
+    async def two_in_flight():
+        children = await cluster.children("adopt")
+        return children if phases(children).get("Rendering") == 2 else None
+    children = await wait_for(two_in_flight, timeout=30, logs=operator_process.logs)
+    by_name = {c["metadata"]["name"]: c.get("status") or {} for c in children}
+    assert by_name[last["metadata"]["name"]]["phase"] == "Rendering"
+    assert by_name[last["metadata"]["name"]]["jobName"] == orphan["metadata"]["name"]
+    assert by_name[last["metadata"]["name"]]["attempts"] == 1
+    names = sorted(j["metadata"]["name"] for j in await cluster.jobs())
+    assert len(names) == 2 and orphan["metadata"]["name"] in names  # the window, no more

@@ -179,8 +179,9 @@ async def test_retryable_then_permanent_failures(kmock, cluster, operator_proces
                       selection={"first": 1, "last": 3})
     await cluster.create_migration("mf", spec)
 
-    async def listed():
-        return await cluster.children("mf")
+    async def listed():  # all three: they are created in parallel, in any order
+        children = await cluster.children("mf")
+        return children if len(children) == 3 else None
     children = await wait_for(listed, timeout=30, logs=operator_process.logs)
     by_index = sorted(children, key=lambda c: c["spec"]["index"])
     retry_id, permanent_id = by_index[0]["spec"]["recordId"], by_index[1]["spec"]["recordId"]

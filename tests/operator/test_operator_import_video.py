@@ -29,19 +29,21 @@ def _ext_owners(pod, url):
     return [r[0] for r in rows]
 
 
-async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, dbs, tmp_path):
+async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, dbs, shared_root):
     pod = dbs.pod("postgresql", 4)
     seed_pod(pod, 4)
     moodle = dbs.moodle("mysql")
     world = seed_moodle(moodle)
-    cache = tmp_path / "getRecordings.xml"  # the listing, as Pod's USE_CACHE would reuse it
+    # The listing, as Pod's USE_CACHE would reuse it; in a cluster cacheFile is relative to the
+    # migration's directory on the shared volume (no volume here: the shared root).
+    cache = shared_root / "getRecordings.xml"
     with cache.open("w", encoding="utf-8") as out:
         write_reply(world.recordings.values(), out)
     await cluster.create_secret("bbb", {"secret": BBB_SECRET})
     await cluster.create_secret("pod", {"url": pod.url, "secret-key": SECRET_KEY})
     await cluster.create_secret("moodle", {"url": moodle.url})
     spec = {
-        "source": {"url": "https://bbb.example.org/bigbluebutton/", "cacheFile": str(cache),
+        "source": {"url": "https://bbb.example.org/bigbluebutton/", "cacheFile": cache.name,
                    "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
         "mode": "import-video",
         "pod": {"database": {"urlRef": {"secretKeyRef": {"name": "pod", "key": "url"}}},

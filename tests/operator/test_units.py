@@ -190,6 +190,10 @@ def test_spec_change_detection():
     ({"source": {"url": "https://b/", "secretRef": {"env": "X"}}}, "must be a secretKeyRef"),
     ({"volume": {"claimName": "c", "subPath": "../etc"}}, "without '..'"),
     ({"volume": None}, "mode claim needs volume"),
+    ({"source": {"url": "https://b/", "secretRef": SECRET, "cacheFile": "/etc/passwd"}},
+     "cacheFile: in a cluster, a relative path"),
+    ({"source": {"url": "https://b/", "secretRef": SECRET, "cacheFile": "a/../../x.xml"}},
+     "cacheFile: in a cluster, a relative path"),
 ])
 def test_cluster_only_spec_rules(extra, message):
     s = spec(**{k: v for k, v in extra.items() if v is not None})

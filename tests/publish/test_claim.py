@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pubdb import item, make_recording, make_spec, seed_pod
 
 from bbb_migrate.publish import PublishConfigError, Publisher, PublishError
-from bbb_migrate.publish.claim import RESERVATIONS, pod_file_name, slugify
+from bbb_migrate.publish.claim import RESERVATIONS, move_into_place, pod_file_name, slugify
 
 DAY = datetime(2023, 11, 14, 12, 0, tzinfo=UTC)
 
@@ -30,6 +33,37 @@ def test_pod_file_name_is_pods():
     name = "Séance n°3 : Algèbre linéaire et géométrie dans l'espace"
     assert pod_file_name(name, DAY, "m4v") == "seance-n3-algebre-lineaire-et-geometr-2023-11-14.m4v"
     assert pod_file_name("Cours  Amphi A", DAY, ".webm") == "cours-amphi-a-2023-11-14.webm"
+
+
+@pytest.fixture
+def other_fs_dir(tmp_path):
+    """A folder on another file system than tmp_path (/dev/shm), so os.replace gets EXDEV."""
+    if not os.path.isdir("/dev/shm") or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary folder")
+    folder = Path(tempfile.mkdtemp(prefix="bbb-migrate-test-", dir="/dev/shm"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_move_across_file_systems_is_a_complete_copy(tmp_path, other_fs_dir):
+    source = other_fs_dir / "render.mp4"
+    source.write_bytes(b"v" * 3_000_000)
+    move_into_place(source, tmp_path / "final.mp4")
+    assert (tmp_path / "final.mp4").read_bytes() == b"v" * 3_000_000
+    assert not source.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.mp4"]
+
+
+def test_failed_move_across_file_systems_leaves_no_partial_file(tmp_path, other_fs_dir):
+    source = other_fs_dir / "render.mp4"
+    source.write_bytes(b"v" * 1000)
+    blocker = tmp_path / "final.mp4"  # a non-empty folder: the last rename must fail
+    blocker.mkdir()
+    (blocker / "keep").write_text("k")
+    with pytest.raises(OSError):
+        move_into_place(source, blocker)
+    assert source.read_bytes() == b"v" * 1000  # nothing lost
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.mp4"]  # no .part left
 
 
 def _rendered(tmp_path, n, content=b"video-bytes"):
@@ -124,6 +158,43 @@ def test_claim_dry_run_touches_nothing(dbs, tmp_path, monkeypatch):
     assert any(w.startswith("pod recorder_recordingfiletreatment: would insert")
                and "require_manual_claim=True" in w for w in report.writes)
     assert any(w.startswith("file: would move") for w in report.writes)
+
+
+@pytest.mark.parametrize(("mode", "claim", "needs"), [
+    ("claim", {"registerClaimable": True}, "pod.claim.registerClaimable"),
+    ("import-video", {}, "mode import-video"),
+])
+def test_dry_run_without_the_pod_database_it_needs_fails_in_check(mode, claim, needs, tmp_path,
+                                                                  monkeypatch):
+    # The spec accepts these dry runs; check() must refuse them up front, not the first publish.
+    (tmp_path / "ftp" / "bbb").mkdir(parents=True)
+    spec = make_spec(monkeypatch, mode=mode, dry_run=True,
+                     claim={"recorderPath": str(tmp_path / "ftp"), "recorderDirectory": "bbb",
+                            **claim})
+    publisher = Publisher(spec)
+    with pytest.raises(PublishConfigError, match=rf"{needs} needs pod\.database"):
+        publisher.check()
+    publisher.close()
+
+
+def test_claim_dry_run_shows_the_names_a_real_run_would_give(tmp_path, monkeypatch):
+    # Without a database (files only): two recordings with the same name and day.
+    root = tmp_path / "ftp"
+    (root / "bbb").mkdir(parents=True)
+    spec = make_spec(monkeypatch, mode="claim", dry_run=True,
+                     claim={"recorderPath": str(root), "recorderDirectory": "bbb"})
+    same = [make_recording(n, f"m{n}", name="Cours", start=DAY) for n in (1, 2)]
+    publisher = Publisher(spec)
+    try:
+        paths = [publisher.publish(item(rec, "claim"), _rendered(tmp_path, n)).final_path
+                 for n, rec in enumerate(same, start=1)]
+        again = publisher.publish(item(same[0], "claim"), _rendered(tmp_path, 1)).final_path
+    finally:
+        publisher.close()
+    assert paths == [str(root / "bbb" / "cours-2023-11-14.mp4"),
+                     str(root / "bbb" / "cours-2023-11-14-2.mp4")]
+    assert again == paths[0]
+    assert sorted(os.listdir(root / "bbb")) == []  # still nothing written
 
 
 @pytest.mark.parametrize("engine", ["postgresql", "mysql"])

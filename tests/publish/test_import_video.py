@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC
+from types import SimpleNamespace
 
 import pytest
 from pubdb import (
@@ -250,6 +251,17 @@ def test_missing_admin_is_a_config_error(engine, dbs, monkeypatch):
     publisher = Publisher(make_spec(monkeypatch, pod=pod, adminUsername="nobody"))
     with pytest.raises(PublishConfigError, match="'nobody'"):
         publisher.check()
+    publisher.close()
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "mysql"])
+def test_unusable_database_url_is_a_config_error_without_the_password(scheme, monkeypatch):
+    # A typo in the port used to escape as a bare ValueError from urllib.
+    bad = SimpleNamespace(url=f"{scheme}://pod:S3cretPw@127.0.0.1:54x2/pod")
+    publisher = Publisher(make_spec(monkeypatch, pod=bad, moodle=bad))
+    with pytest.raises(PublishConfigError, match="port is not a number") as info:
+        publisher.check()
+    assert "S3cretPw" not in str(info.value)
     publisher.close()
 
 

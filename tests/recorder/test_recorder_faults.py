@@ -121,6 +121,32 @@ def test_sigterm_stops_cleanly_and_leaves_no_process(simulator, tmp_path):
     assert descendants_alive(children) == []
 
 
+def test_sigkill_leaves_no_process(simulator, tmp_path):
+    """A SIGKILLed recorder runs no cleanup: the kernel (PR_SET_PDEATHSIG) must take its
+    children, and nothing may be left to hold the display, the sound server or the output."""
+    output = tmp_path / "out.mp4"
+    proc = start_recorder(url_23(simulator), output)
+    lines: list[str] = []
+    wait_for_event(proc, "playing", lines)
+    children = descendants(proc.pid)
+    assert children
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    until = time.monotonic() + 30  # Chromium's helpers notice their browser's death on their own
+    while descendants_alive(children) and time.monotonic() < until:
+        time.sleep(0.2)
+    survivors = {pid: _comm(pid) for pid in descendants_alive(children)}
+    assert survivors == {}
+    assert not output.exists() and not result_path(output).exists()
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")[:200]
+    except OSError:
+        return "gone"
+
 def test_own_deadline_stops_cleanly(simulator, tmp_path):
     # deadline = 1 s x 1 + 2 s: passes while the browser starts or the player loads
     run = run_recorder(url_23(simulator), tmp_path / "out.mp4", "--duration", "1",

@@ -174,3 +174,45 @@ def test_ctrl_c_terminates_recorders_and_saves_state(world) -> None:
     status = CliRunner().invoke(main, ["status", "-f", str(world["spec"]), "--json"])
     data = json.loads(status.output)
     assert data["running_pid"] is None and data["phases"] == {"Pending": 3}
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it has stopped running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_recorders_die_with_a_killed_runner_and_render_again(world) -> None:
+    # recorders far longer than the wait below: only a signal can end them in time
+    env = dict(os.environ, STANDIN_SECONDS="300", PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "bbb_migrate.cli", "run", "-f",
+                             str(world["spec"]), "--json"], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(_starts(world["log"])) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    started = _starts(world["log"])
+    assert len(started) == 2
+    pids = [int(line.split()[2]) for line in world["log"].read_text().splitlines()]
+    proc.kill()  # no handler runs: only the kernel (PR_SET_PDEATHSIG) can stop the recorders
+    proc.wait()
+    until = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < until:
+        time.sleep(0.1)
+    survivors = [pid for pid in pids if _alive(pid)]
+    for pid in survivors:  # leave nothing running when the assertion fails
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+    with StateStore.for_directory(world["out"], readonly=True) as store:
+        phases = {r.record_id: r.state.phase for r in store.load()}
+    assert {rid: phases[rid] for rid in started} == dict.fromkeys(started, Phase.RENDERING)
+    code, events = _invoke("run", "-f", str(world["spec"]))
+    assert code == 0, events
+    recovered = {e["record_id"]: e["outcome"] for e in events if e["event"] == "recovered"}
+    assert recovered == dict.fromkeys(started, "render was cut, will render again")
+    starts = _starts(world["log"])
+    assert sorted(starts) == sorted([*started, *world["ids"]])  # the cut ones once more
+    assert len(list(world["ftp"].glob("*.mp4"))) == 3

@@ -204,13 +204,14 @@ def export_csv(spec_path: str | None, output: str | None, verbose: bool, **flags
         spec = build_spec(spec_path, mode=Mode.EXPORT_CSV.value, **flags)
         target = Path(output or spec.output.csv_path
                       or Path(spec.output.directory) / "recordings.csv")
-        result = planning.build_plan(fetch(spec), spec)
-        owners, close = _owners(spec)
+        owners, close = _owners(spec)  # Moodle checked before a listing that may take minutes
         try:
-            count = csvexport.write_csv(result.items, target, owners=owners)
-        except OSError as exc:
-            raise CliError(f"{target}: cannot write: {exc.strerror or exc}", EXIT_OUTPUT
-                           ) from None
+            result = planning.build_plan(fetch(spec), spec)
+            try:
+                count = csvexport.write_csv(result.items, target, owners=owners)
+            except OSError as exc:
+                raise CliError(f"{target}: cannot write: {exc.strerror or exc}", EXIT_OUTPUT
+                               ) from None
         finally:
             close()
         _stderr().print(f"{count} rows written to {target}; {result.summary()}",
@@ -229,4 +230,9 @@ def _owners(spec: MigrationSpec) -> tuple[Callable[[Recording], list[str]] | Non
     except ImportError as exc:
         raise CliError(f"Moodle owners need the publish module: {exc}", EXIT_CONFIG) from None
     publisher = Publisher(spec)
+    try:
+        publisher.check()  # unreachable database, wrong table prefix: exit 2, nothing listed
+    except BaseException:
+        publisher.close()
+        raise
     return publisher.moodle_owners, publisher.close

@@ -97,7 +97,9 @@ def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: boo
 
 def _runner_pid(directory: Path) -> int | None:
     """The pid of the runner holding the state file's lock, or None."""
-    lock = directory / "state.lock"
+    from ..runner.statestore import LOCK_FILE
+
+    lock = directory / LOCK_FILE
     if not lock.exists():
         return None
     with lock.open("r", encoding="utf-8") as handle:
@@ -157,13 +159,13 @@ def status(spec_path: str, json_output: bool) -> None:
               help="Only these recordings (repeatable); default: every failed one.")
 def retry_failed(spec_path: str, record_ids: tuple[str, ...]) -> None:
     """Queue failed recordings again (fresh attempt counters); then run the migration again."""
-    from ..runner.statestore import StateError, StateStore
+    from ..runner.statestore import STATE_FILE, StateError, StateStore
     from ..state import Phase
     from ..state import retry_failed as retry
 
     spec = _load(spec_path)
     directory = Path(spec.output.directory).expanduser()
-    if not (directory / "state.sqlite").exists():
+    if not (directory / STATE_FILE).exists():
         _fail(f"no migration state in {directory}; run `bbb-migrate run -f {spec_path}` first")
     try:
         with StateStore.for_directory(directory) as store:

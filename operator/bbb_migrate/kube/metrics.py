@@ -11,6 +11,8 @@ from contextlib import contextmanager, suppress
 from kubernetes.client.exceptions import ApiException
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
+from ..state import Phase
+
 RECORDINGS = Gauge("bbb_migrate_recordings", "Recordings by phase",
                    ["namespace", "migration", "phase"])
 JOBS_IN_FLIGHT = Gauge("bbb_migrate_jobs_in_flight", "Recorder Jobs queued or running",
@@ -61,9 +63,9 @@ def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> No
 
 def forget(namespace: str, migration: str) -> None:
     """Drop the series of a deleted migration."""
-    for key in ("Pending", "Queued", "Rendering", "Rendered", "Published", "Skipped", "Failed"):
+    for phase in Phase:
         with suppress(KeyError):
-            RECORDINGS.remove(namespace, migration, key)
+            RECORDINGS.remove(namespace, migration, str(phase))
     with suppress(KeyError):
         JOBS_IN_FLIGHT.remove(namespace, migration)
 

@@ -53,9 +53,10 @@ async def spec_changed(body: Any, diff: Any, memo: Any, namespace: str, name: st
 
 
 @kopf.on.delete(API_GROUP, API_VERSION, PLURAL, id="deleted", optional=True)
-async def deleted(logger: Any, namespace: str, name: str, **_: Any) -> None:
+async def deleted(logger: Any, memo: Any, namespace: str, name: str, **_: Any) -> None:
     """Children and Jobs go with the owner (garbage collection); rendered files stay."""
     metrics.forget(namespace, name)
+    memo.runtime.forget(namespace, name)
     logger.info("migration deleted; children and Jobs are garbage-collected, rendered files "
                 "on the shared volume are kept")
 
@@ -77,6 +78,7 @@ async def scheduler(stopped: Any, body: Any, namespace: str, name: str, uid: str
     try:
         while not stopped:
             wake.clear()
+            sched.api = runtime.api()  # the current client (a re-login replaces it)
             kids = list(children.get((namespace, name), []))
             job_views = {j.name: j for j in recorder_jobs.get((namespace, label), [])}
             try:

@@ -47,6 +47,10 @@ class Runtime:
             self.wakeups[key] = asyncio.Event()
         return self.wakeups[key]
 
+    def forget(self, namespace: str, migration: str) -> None:
+        """A deleted migration: it is no longer scheduled (nor counted by the probe)."""
+        self.wakeups.pop((namespace, jobs.label_value(migration)), None)
+
     def poke(self, namespace: str, migration_label: str) -> None:
         """Wake a scheduler (called with the migration *label value*, as Jobs carry it)."""
         event = self.wakeups.get((namespace, migration_label))

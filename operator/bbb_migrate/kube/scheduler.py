@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
@@ -96,11 +96,20 @@ def check_cluster_spec(spec: MigrationSpec) -> None:
         if ref is not None and ref.secret_key_ref is None:
             raise SpecError(f"{where}: in a cluster a secret must be a secretKeyRef (env and "
                             "file would read the operator's own environment and files)")
-    if spec.volume and (spec.volume.sub_path.startswith("/") or ".." in
-                        Path(spec.volume.sub_path).parts):
+    if spec.volume and not _is_relative_inside(spec.volume.sub_path):
         raise SpecError("volume.subPath must be a relative path without '..'")
+    if spec.source.cache_file and not _is_relative_inside(spec.source.cache_file):
+        # The operator reads and writes it: an absolute path would let whoever may create a
+        # BBBMigration overwrite any file the operator can write (Pod's files on the volume).
+        raise SpecError("source.cacheFile: in a cluster, a relative path without '..' (it is "
+                        "kept in the migration's directory on the shared volume)")
     if spec.mode is Mode.CLAIM and not spec.dry_run and spec.volume is None:
         raise SpecError("mode claim needs volume (the shared claim the Jobs write to)")
+
+
+def _is_relative_inside(path: str) -> bool:
+    """A relative path that stays below its base (no ``/``, ``~`` or ``..``)."""
+    return not path.startswith(("/", "~")) and ".." not in PurePosixPath(path).parts
 
 
 def choose_starts(views: Iterable[ChildView], *, window: int, now: float) -> list[ChildView]:
@@ -137,6 +146,8 @@ class Scheduler:
         self.overlay: dict[str, tuple[int, RecordingState]] = {}
         self.status: dict[str, Any] = {}
         self.publisher: Any = None
+        self.publisher_spec: MigrationSpec | None = None
+        """The spec the publisher was built with (rebuilt when it changes)."""
         self.publisher_checked = False
         self.lock = threading.Lock()
 
@@ -196,6 +207,12 @@ class Scheduler:
                                    f"Kubernetes API error {exc.status} {exc.reason}")
             except Degraded as exc:
                 problem = exc
+            except OSError as exc:
+                if exc.filename is None:
+                    raise
+                # The shared volume is missing, read-only or owned by another uid (NFS).
+                problem = Degraded("SharedVolumeError",
+                                   f"{exc.filename}: {exc.strerror or type(exc).__name__}")
             else:
                 return delay
             self._set_degraded(generation, problem)
@@ -212,20 +229,25 @@ class Scheduler:
         parts = plan_hash_parts(spec)
         current = encode_hash(parts)
 
-        if spec.dry_run:
+        planned = self.status.get("plannedSpecHash")
+        if spec.dry_run and not planned:
             plan_status = self.status.get("plan") or {}
             if plan_status.get("specHash") != current or self.status.get("phase") != "Planned":
                 self._dry_run(spec, current, generation)
             self._set_degraded(generation, None)
             return self.config.reconcile_seconds * 6
 
-        planned = self.status.get("plannedSpecHash")
         if not planned:
             self._plan_and_create(spec, current, generation)
             self._set_degraded(generation, None)
             return 0.0
 
         refused = changed_parts(planned, parts)
+        if spec.dry_run:
+            # Switched on after planning: Jobs run and rows exist already, so a dry run can no
+            # longer describe what will happen. Refused like any other change of the plan's
+            # inputs (running Jobs are still followed, nothing new starts).
+            refused.append("dryRun")
         views = self._merge(children)
         now = time.time()
         views = self._collect(spec, views, job_views, now)
@@ -258,8 +280,12 @@ class Scheduler:
         from ..source import BBBError, list_recordings
 
         secret = self._resolve(spec.source.secret_ref, "source.secretRef")
+        source = spec.source
+        if source.cache_file:  # relative (check_cluster_spec): below the migration's directory
+            source = source.model_copy(
+                update={"cache_file": str(self.work_dir(spec) / source.cache_file)})
         try:
-            recordings = list_recordings(spec.source, secret)
+            recordings = list_recordings(source, secret)
         except BBBError as exc:
             metrics.BBB_ERRORS.labels(exc.message_key).inc()
             if exc.message_key == "checksumError":
@@ -397,9 +423,21 @@ class Scheduler:
 
     def _collect(self, spec: MigrationSpec, views: list[ChildView],
                  job_views: dict[str, jobs.JobView], now: float) -> list[ChildView]:
-        """Move in-flight children on from what their Jobs say."""
+        """Move in-flight children on from what their Jobs say.
+
+        A child still ready to render whose next Job already exists was started by an operator
+        killed between creating the Job and writing the child's status: it is adopted here
+        (from the watch, no request), so that Job counts in the window before any new one
+        starts and ``parallelism`` holds across restarts.
+        """
+        kueue = bool(spec.kueue_queue_name)
         result = []
         for view in views:
+            if state.next_step(view.state, now) is Step.RENDER:
+                name = jobs.job_name(view.name, view.state.attempts + 1)
+                if name in job_views:
+                    self.log.info("record=%s adopting Job %s", view.record_id, name)
+                    view = self._save(view, self._started(spec, view.state, name, kueue))
             if view.state.phase in IN_FLIGHT:
                 view = self._follow(spec, view, job_views.get(view.state.job_name), now)
             result.append(view)
@@ -436,8 +474,9 @@ class Scheduler:
         elif result is not None and not result.ok:
             code, message = result.exit_code, result.message
         elif (job is not None and job.finished == "Complete") or result is not None:
-            # The recorder said OK (or its Job did) but the file does not prove it.
-            code, message = int(contract.ExitCode.CRASH), f"{why_not} ({output})"
+            # The recorder said OK (or its Job did) but the file does not prove it: the same
+            # exit code the local runner gives this case.
+            code, message = int(contract.ExitCode.VERIFY), f"{why_not} ({output})"
         else:
             code = None
             if job is not None:
@@ -447,10 +486,7 @@ class Scheduler:
                     code = jobs.exit_code_from_job_reason(job.reason)
                 message = f"Job failed: {job.reason or 'unknown'} {job.message}".strip()
         new = state.render_finished(cur, code, max_attempts=spec.recorder.attempts, now=now,
-                                    message=message,
-                                    output_path=jobs.output_path(
-                                        spec.volume.mount_path if spec.volume else "/data",
-                                        view.record_id))
+                                    message=message, output_path=self._job_output(spec, cur))
         extra: dict[str, Any] = {}
         if result is not None and result.ok and result.wall_seconds and result.duration_seconds:
             ratio = result.wall_seconds / result.duration_seconds
@@ -471,8 +507,12 @@ class Scheduler:
     def _publisher(self, spec: MigrationSpec) -> Any:
         from ..publish import Publisher, PublishError
 
+        if self.publisher is not None and self.publisher_spec != spec:
+            # Pod / Moodle settings or secret references changed: they apply from now on.
+            self._close_publisher()
         if self.publisher is None:
             self.publisher = Publisher(spec, kube_reader=self._secret_reader())
+            self.publisher_spec = spec
             self.publisher_checked = False
         if not self.publisher_checked:
             try:
@@ -579,12 +619,20 @@ class Scheduler:
                 metrics.JOBS_CREATED.inc()
             self.log.info("record=%s Job %s %s (attempt %d)", view.record_id, name,
                           "created" if created else "already existed", attempt)
-            new = state.render_started(
-                view.state, job_name=name,
-                output_path=jobs.output_path(spec.volume.mount_path if spec.volume else "/data",
-                                             view.record_id),
-                queued=kueue)
-            views[index_of[view.name]] = self._save(view, new)
+            views[index_of[view.name]] = self._save(
+                view, self._started(spec, view.state, name, kueue))
+
+    def _started(self, spec: MigrationSpec, cur: RecordingState, job: str,
+                 kueue: bool) -> RecordingState:
+        """The state of a child whose Job ``job`` exists (created now, or adopted)."""
+        return state.render_started(cur, job_name=job, output_path=self._job_output(spec, cur),
+                                    queued=kueue)
+
+    @staticmethod
+    def _job_output(spec: MigrationSpec, cur: RecordingState) -> str:
+        """The rendered file of a recording, as its Job sees it."""
+        return jobs.output_path(spec.volume.mount_path if spec.volume else "/data",
+                                cur.record_id)
 
     def _set_aside_stale_result(self, spec: MigrationSpec, view: ChildView, job: str,
                                 attempt: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..state import IN_FLIGHT, Phase, RecordingState
+from ..state import IN_FLIGHT, TERMINAL, Phase, RecordingState
 
 READY = "Ready"
 PROGRESSING = "Progressing"
@@ -64,11 +64,14 @@ def counts(states: Iterable[RecordingState]) -> dict[str, int]:
     return result
 
 
+def remaining(recordings: dict[str, int]) -> int:
+    """Children not yet in a terminal phase (the state machine's ``TERMINAL``)."""
+    return recordings.get("total", 0) - sum(recordings.get(_camel(p), 0) for p in TERMINAL)
+
+
 def all_done(recordings: dict[str, int]) -> bool:
     """Every child is Published, Skipped or Failed."""
-    done = recordings.get("published", 0) + recordings.get("skipped", 0) + recordings.get(
-        "failed", 0)
-    return recordings.get("total", 0) == done
+    return remaining(recordings) == 0
 
 
 def progress_conditions(conditions: list[dict[str, Any]] | None, recordings: dict[str, int], *,
@@ -85,9 +88,8 @@ def progress_conditions(conditions: list[dict[str, Any]] | None, recordings: dic
         conditions = set_condition(conditions, PROGRESSING, False, ready_reason, message,
                                    generation)
         return phase, conditions
-    remaining = recordings.get("total", 0) - recordings.get("published", 0) - recordings.get(
-        "skipped", 0) - failed
-    message = f"{remaining} recording(s) to go, {recordings.get('inFlight', 0)} in flight"
+    message = (f"{remaining(recordings)} recording(s) to go, "
+               f"{recordings.get('inFlight', 0)} in flight")
     conditions = set_condition(conditions, READY, False, "InProgress", message, generation)
     if suspended:
         conditions = set_condition(conditions, PROGRESSING, False, "Suspended",

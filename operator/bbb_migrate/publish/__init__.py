@@ -84,6 +84,7 @@ class Publisher:
         self._claim_directory: str | None = None  # the recorder's folder under recorderPath
         self._checked = False
         self._noticed: set[tuple[str, int]] = set()
+        self._dry_names: dict[str, str] = {}  # dry run: claim file names "taken" so far
         self._fault_hook: FaultHook | None = None
         self._moodle = owners.MoodleSources(spec.moodle, self._database_url,
                                            dry_run=self.dry_run)
@@ -156,9 +157,18 @@ class Publisher:
         mode = self.spec.mode
         pod = self.spec.pod
         needs_pod = mode is Mode.IMPORT_VIDEO or (mode is Mode.CLAIM and pod.database is not None)
+        writes_pod = mode is Mode.IMPORT_VIDEO or (mode is Mode.CLAIM
+                                                   and pod.claim.register_claimable)
+        if writes_pod and pod.database is None:
+            # The spec lets a dry run omit the database, but without it not even a dry run can
+            # say which rows it would write: say so now rather than at the first recording.
+            what = ("mode import-video" if mode is Mode.IMPORT_VIDEO
+                    else "pod.claim.registerClaimable")
+            raise PublishConfigError(f"{what} needs pod.database, even in a dry run (the rows "
+                                     "that would be written are read from Pod)")
         if mode is Mode.CLAIM and pod.database is None:
             self._claim_directory = self._check_claim_folder(pod.claim.recorder_directory)
-        if needs_pod and (pod.database is not None or not self.dry_run):
+        if needs_pod:
             writer = self._pod_writer()
             try:
                 if not writer.site_exists(pod.site_id):
@@ -377,7 +387,8 @@ class Publisher:
         ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
         base = claim.pod_file_name(recording.name.strip(), recording.start_time, ext)
         name, present = claim.choose_name(folder, base, recording.record_id,
-                                          reserve=not self.dry_run)
+                                          reserve=not self.dry_run,
+                                          dry_reserved=self._dry_names if self.dry_run else None)
         final = folder / name
         report.final_path = str(final)
         pod_root = settings.pod_recorder_path or settings.recorder_path

@@ -16,10 +16,12 @@ half-written video.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import unicodedata
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -56,24 +58,31 @@ def _candidate(base: str, n: int) -> str:
     return f"{stem}-{n}{dot}{ext}"
 
 
-def choose_name(directory: Path, base: str, record_id: str, *, reserve: bool) -> tuple[str, bool]:
+def choose_name(directory: Path, base: str, record_id: str, *, reserve: bool,
+                dry_reserved: dict[str, str] | None = None) -> tuple[str, bool]:
     """The final file name for ``record_id`` in ``directory``, and whether it is already there.
 
     With ``reserve`` False (dry run) nothing is created: the name is what a real run would pick.
+    ``dry_reserved`` (name → record ID) stands in for the reservation files during a dry run, so
+    two recordings of the same name and day are shown with the two names a real run gives them.
     """
     reservations = directory / RESERVATIONS
     for n in range(1, _MAX_CANDIDATES + 1):
         name = _candidate(base, n)
         marker = reservations / f"{name}.owner"
         try:
-            owner = marker.read_text(encoding="utf-8").strip()
+            owner: str | None = marker.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             owner = None
+        if owner is None and dry_reserved is not None:
+            owner = dry_reserved.get(name)
         if owner == record_id:
             return name, (directory / name).exists()
         if owner is not None or (directory / name).exists():
             continue  # another recording's name, or a file someone else put there
         if not reserve:
+            if dry_reserved is not None:
+                dry_reserved[name] = record_id
             return name, False
         reservations.mkdir(exist_ok=True)
         try:
@@ -92,12 +101,17 @@ def move_into_place(source: Path, destination: Path) -> None:
         os.replace(source, destination)
         return
     except OSError as exc:
-        if exc.errno != 18:  # EXDEV: another file system, copy instead
+        if exc.errno != errno.EXDEV:  # another file system: copy instead
             raise
     partial = destination.with_name(f".{destination.name}.part")
-    with open(source, "rb") as src, open(partial, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(partial, destination)
+    try:
+        with open(source, "rb") as src, open(partial, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(partial, destination)
+    except BaseException:  # disk full, interrupted: no multi-GB leftover in the recorder folder
+        with suppress(OSError):
+            partial.unlink()
+        raise
     source.unlink()

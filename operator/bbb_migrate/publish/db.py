@@ -70,7 +70,12 @@ def describe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number: urllib's message never shows the password
+        raise DatabaseError(
+            f"invalid database URL {parts.scheme}://…@{host}: the port is not a number "
+            "between 0 and 65535") from None
     user = f"{unquote(parts.username)}@" if parts.username else ""
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 

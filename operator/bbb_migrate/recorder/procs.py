@@ -24,8 +24,21 @@ _CLK_TCK = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None]:
+    """A ``preexec_fn`` asking Linux to send ``sig`` to the child when this process dies.
+
+    The child then checks its parent: had this process died between fork and ``prctl``, the
+    signal would never come, so the child exits at once instead of running unsupervised. The
+    local runner uses it too (with SIGTERM, so that a recorder stops its own children).
+    """
+    parent = os.getpid()
+
+    def setup() -> None:  # runs in the child between fork and exec
+        _libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return setup
 
 
 class Child:
@@ -37,7 +50,7 @@ class Child:
         self.name = name
         self.argv = list(argv)
         self.proc = subprocess.Popen(
-            self.argv, env=env, start_new_session=True, preexec_fn=_die_with_parent,
+            self.argv, env=env, start_new_session=True, preexec_fn=parent_death_signal(),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE if stdout_pipe else subprocess.DEVNULL,
             stderr=subprocess.STDOUT if stdout_pipe else subprocess.DEVNULL,

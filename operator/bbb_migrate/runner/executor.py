@@ -26,7 +26,6 @@ Ctrl-C / SIGTERM: the loop stops starting work, the recorders' process groups ar
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import shlex
@@ -34,7 +33,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -57,7 +56,7 @@ from ..state import (
     render_started,
 )
 from .progress import Reporter, RunningRecorder, Snapshot
-from .statestore import StateError, StateStore, StoredRecording
+from .statestore import STATE_FILE, StateError, StateStore, StoredRecording
 from .summary import Summary, media_seconds, summarize
 
 RECORDER_CMD_ENV = "BBB_MIGRATE_RECORDER_CMD"
@@ -98,22 +97,6 @@ def recorder_arguments(spec: MigrationSpec, item: Any, output: Path) -> list[str
 
 
 # --- processes --------------------------------------------------------------------------------
-
-try:
-    _LIBC: Any = ctypes.CDLL(None, use_errno=True)
-except OSError:  # pragma: no cover - not Linux
-    _LIBC = None
-_PR_SET_PDEATHSIG = 1
-
-
-def _child_setup() -> None:  # runs in the forked child, before exec
-    """Ask Linux to SIGTERM the recorder if the runner dies (even by ``kill -9``).
-
-    The recorder then stops its browser and capture; a restarted runner renders it again.
-    """
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:
     """(state, process group, start time in clock ticks) of a process, or None if gone."""
@@ -396,6 +379,8 @@ class Executor:
     def _start(self, row: StoredRecording) -> None:
         import subprocess
 
+        from ..recorder.procs import parent_death_signal
+
         output = contract.render_output_path(self.out, row.record_id)
         output.parent.mkdir(parents=True, exist_ok=True)
         for stale in (output, contract.result_path(output)):  # an older attempt's leftovers
@@ -412,7 +397,10 @@ class Executor:
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_child_setup,
+                start_new_session=True,
+                # the runner dies (even by kill -9): Linux SIGTERMs the recorder, which
+                # stops its browser and capture; a restarted runner renders it again
+                preexec_fn=parent_death_signal(signal.SIGTERM),
             )
         except OSError as exc:  # the same for every recording: a configuration problem
             console.close()
@@ -446,8 +434,8 @@ class Executor:
 
     def _finish(self, row: StoredRecording, running: _Running, code: int, *,
                 interrupted: bool) -> None:
-        result, why_not = contract.verified_result(running.output)
-        ok = code == 0 and result is not None and not why_not
+        verdict, message, result = contract.judge_attempt(code, running.output)
+        ok = verdict == ExitCode.OK
         wall = time.monotonic() - running.view.started
         if interrupted and not ok:
             new = render_lost(row.state)
@@ -463,13 +451,10 @@ class Executor:
                 self._observed_media += result.duration_seconds
                 self._observed_wall += result.wall_seconds or wall
         else:
-            if code == 0:  # exit 0 without a verifiable file: not done, whatever it says
-                code, message = int(ExitCode.VERIFY), why_not
-            else:
-                message = (result.message if result is not None and result.message else "") \
-                    or _console_tail(running.output.with_name(running.output.name
-                                                              + ".console.log")) \
-                    or f"exit status {code}"
+            code = code if verdict is None else verdict
+            message = message or _console_tail(
+                running.output.with_name(running.output.name + ".console.log")
+            ) or f"exit status {code}"
             new = render_finished(row.state, code, max_attempts=self.spec.recorder.attempts,
                                   now=time.time(), message=message)
             event = "failed" if new.phase is Phase.FAILED else "render-retry"
@@ -624,9 +609,11 @@ class Executor:
 
 
 def replace_job(state: RecordingState, job_name: str) -> RecordingState:
-    """The state with the recorder's identity recorded (shown by ``status``)."""
-    from dataclasses import replace
+    """The state with the recorder's identity recorded (shown by ``status``).
 
+    Not a transition (the phase and counters stay): the process only exists after
+    ``state.render_started`` was saved, so its pid is filled in afterwards.
+    """
     return replace(state, job_name=job_name)
 
 
@@ -647,9 +634,8 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
     spec = spec.model_copy(update={"dry_run": True})
     out = Path(spec.output.directory).expanduser()
     done: dict[str, str] = {}
-    state_file = out / "state.sqlite"
-    if state_file.exists():
-        with StateStore(state_file, readonly=True) as store:
+    if (out / STATE_FILE).exists():
+        with StateStore.for_directory(out, readonly=True) as store:
             done = {row.record_id: str(row.state.phase) for row in store.load()
                     if row.state.terminal}
     secret = resolve(spec.source.secret_ref)

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
+from ..models import Recording
 from .config import EMPTY_SHAPES, Faults, SimulatorConfig
 from .server import SimulatorServer
 
@@ -72,7 +73,7 @@ class Simulator:
         return self.base_url + "/bigbluebutton/"
 
     @property
-    def recordings(self):
+    def recordings(self) -> list[Recording]:
         """The recordings served (published folder first, then the catalogue)."""
         assert self.server is not None, "the simulator is not running"
         return self.server.recordings

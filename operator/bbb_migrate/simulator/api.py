@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -78,8 +78,8 @@ def _one(status: int, text: str, content_type: str = "text/xml;charset=utf-8",
     return Answer(status, [text.encode("utf-8")], content_type, delay)
 
 
-def answer(config: SimulatorConfig, take_fault, index: Index, path: str, raw_query: str,
-           base_url: str) -> Answer:
+def answer(config: SimulatorConfig, take_fault: Callable[[str], bool], index: Index, path: str,
+           raw_query: str, base_url: str) -> Answer:
     """Answer one API GET. ``take_fault(name)`` atomically consumes one fault counter."""
     call = path[len("/bigbluebutton/api"):].strip("/")
     faults = config.faults

@@ -148,7 +148,9 @@ def load_published(published_dir: Path, video_dir: Path | None = None) -> list[R
             continue
         try:
             recording = recording_from_metadata(meta_path)
-        except (ValueError, SafeET.ParseError) as exc:
+        except (ValueError, OverflowError, OSError, SafeET.ParseError) as exc:
+            # one unreadable or absurd folder (a time beyond datetime's range) must not stop
+            # the simulator from serving the others
             log.warning("simulator: %s ignored: %s", meta_path, exc)
             continue
         if video_dir is not None and (video_dir / recording.record_id).is_dir():

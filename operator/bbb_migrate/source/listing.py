@@ -10,10 +10,9 @@ a half-written cache). The cache is a plain getRecordings reply; a reply saved f
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomicfile import atomic_write
 from ..models import Recording
 from ..spec import Source
 from .client import BBBClient, Progress, merge_formats
@@ -70,12 +69,5 @@ def read_cache(path: Path) -> list[Recording]:
 
 def write_cache(path: Path, recordings: list[Recording]) -> None:
     """Save a listing as a getRecordings reply, atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            write_reply(recordings, out)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as out:
+        write_reply(recordings, out)

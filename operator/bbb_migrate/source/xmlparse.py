@@ -120,7 +120,7 @@ def _int(text: str) -> int | None:
         return None
     try:
         return int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # "nan", "inf": unknown, like a missing value
         return None
 
 
@@ -129,7 +129,10 @@ def _time(text: str, what: str) -> datetime:
         millis = int(text)
     except ValueError:
         raise ValueError(f"{what} {text!r} is not epoch milliseconds") from None
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):  # out of datetime's range: one bad recording
+        raise ValueError(f"{what} {text!r} is out of range") from None
 
 
 def recording_from_element(elem: Element) -> Recording:
