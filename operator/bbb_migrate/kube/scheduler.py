@@ -298,7 +298,7 @@ class Scheduler:
         return build_plan(recordings, spec)
 
     def _plan_summary(self, plan: Any, current: str, *, sample: bool) -> dict[str, Any]:
-        skipped = Counter(i.reason for i in plan.items if str(i.action) == "skip")
+        skipped = Counter(i.reason for i in plan.items if i.action is state.Action.SKIP)
         summary: dict[str, Any] = {
             "listed": plan.total_listed,
             "selected": len(plan.items),
@@ -326,7 +326,7 @@ class Scheduler:
         if spec.moodle and spec.moodle.databases:
             publisher = self._publisher(spec)
             owners = publisher.moodle_owners
-        items = [i for i in plan.items if str(i.action) != "skip"]
+        items = [i for i in plan.items if i.action is not state.Action.SKIP]
         write_csv(items, path, owners=owners)
         return str(path)
 
@@ -371,7 +371,10 @@ class Scheduler:
         with ThreadPoolExecutor(max_workers=self.config.create_workers) as pool:
             for batch in chunks(plan.items, self.config.create_batch):
                 if self.stopped():
-                    raise Degraded("Stopping", "operator stopping during planning")
+                    # Not an error: plannedSpecHash stays unset, so the next operator plans
+                    # again and finds the children created so far (409).
+                    self.log.info("operator stopping: planning left for the next start")
+                    return
                 # Bodies are built per batch: 10,000 of them at once would double the memory.
                 bodies = [child_body(item, migration=self.name, namespace=self.namespace,
                                      owner_uid=self.uid) for item in batch]
