@@ -434,8 +434,9 @@ class Executor:
 
     def _finish(self, row: StoredRecording, running: _Running, code: int, *,
                 interrupted: bool) -> None:
-        verdict, message, result = contract.judge_attempt(code, running.output)
-        ok = verdict == ExitCode.OK
+        judged, message, result = contract.judge_attempt(code, running.output)
+        code = code if judged is None else judged
+        ok = code == ExitCode.OK
         wall = time.monotonic() - running.view.started
         if interrupted and not ok:
             new = render_lost(row.state)
@@ -451,7 +452,6 @@ class Executor:
                 self._observed_media += result.duration_seconds
                 self._observed_wall += result.wall_seconds or wall
         else:
-            code = code if verdict is None else verdict
             message = message or _console_tail(
                 running.output.with_name(running.output.name + ".console.log")
             ) or f"exit status {code}"
