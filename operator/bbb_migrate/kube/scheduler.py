@@ -469,25 +469,15 @@ class Scheduler:
                   now: float) -> ChildView:
         cur = view.state
         output = self.operator_output(spec, view.record_id)
-        result, why_not = contract.verified_result(output)
-        code: int | None
-        message = ""
-        if result is not None and not why_not:
-            code = 0
-        elif result is not None and not result.ok:
-            code, message = result.exit_code, result.message
-        elif (job is not None and job.finished == "Complete") or result is not None:
-            # The recorder said OK (or its Job did) but the file does not prove it: the same
-            # exit code the local runner gives this case.
-            code, message = int(contract.ExitCode.VERIFY), f"{why_not} ({output})"
-        else:
-            code = None
-            if job is not None:
-                code = jobs.exit_code_from_pods(
-                    self.api.job_pods(self.namespace, job.name), job.name)
-                if code is None:
-                    code = jobs.exit_code_from_job_reason(job.reason)
-                message = f"Job failed: {job.reason or 'unknown'} {job.message}".strip()
+        # A Complete Job is the recorder's exit 0; the contract decides what that is worth.
+        reported = 0 if job is not None and job.finished == "Complete" else None
+        code, message, result = contract.judge_attempt(reported, output)
+        if code is None and job is not None:  # no result at all: ask the pod, then the Job
+            code = jobs.exit_code_from_pods(
+                self.api.job_pods(self.namespace, job.name), job.name)
+            if code is None:
+                code = jobs.exit_code_from_job_reason(job.reason)
+            message = f"Job failed: {job.reason or 'unknown'} {job.message}".strip()
         new = state.render_finished(cur, code, max_attempts=spec.recorder.attempts, now=now,
                                     message=message, output_path=self._job_output(spec, cur))
         extra: dict[str, Any] = {}
