@@ -32,6 +32,11 @@ class Action(StrEnum):
     PUBLISH_ONLY = "publish-only"  # nothing to fetch: rows in Pod / Moodle, or a CSV line
     SKIP = "skip"  # nothing to do, with a reason
 
+    @property
+    def fetches(self) -> bool:
+        """Whether the recorder runs for this action and leaves a file to publish."""
+        return self in (Action.RENDER, Action.DOWNLOAD)
+
 
 class Phase(StrEnum):
     """Where one recording stands."""
@@ -198,6 +203,6 @@ def retry_failed(state: RecordingState) -> RecordingState:
     if state.phase is not Phase.FAILED:
         return state
     # A render that succeeded but failed to publish only needs publishing again.
-    rendered = state.exit_class == "publish" and state.action in (Action.RENDER, Action.DOWNLOAD)
+    rendered = state.exit_class == "publish" and state.action.fetches
     return replace(state, phase=Phase.RENDERED if rendered else Phase.PENDING, attempts=0,
                    publish_attempts=0, reason="", last_error="", exit_class="", not_before=0.0)

@@ -560,7 +560,7 @@ class Scheduler:
                             playback_type=child_spec.get("playbackType"),
                             source_url=view.source_url)
             rendered = None
-            if view.action in (state.Action.RENDER, state.Action.DOWNLOAD):
+            if view.action.fetches:
                 rendered = self.operator_output(spec, view.record_id)
             try:
                 report = publisher.publish(item, rendered)

@@ -509,7 +509,7 @@ class Executor:
         from ..publish import PublishConfigError, PublishError
 
         state = row.state
-        rendered = (Path(state.output_path) if state.action in (Action.RENDER, Action.DOWNLOAD)
+        rendered = (Path(state.output_path) if state.action.fetches
                     else None)
         try:
             report = self.publisher().publish(row.item, rendered)
@@ -661,7 +661,7 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
                 continue
             writes: list[str] = []
             rendered = None
-            if item.action in (Action.RENDER, Action.DOWNLOAD):
+            if item.action.fetches:
                 rendered = contract.render_output_path(out, item.record_id)
                 writes.append(f"{item.action} {item.source_url} → {rendered}")
             report = publisher.publish(item, rendered)
