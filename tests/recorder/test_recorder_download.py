@@ -70,6 +70,18 @@ def test_partial_file_from_an_earlier_attempt_is_resumed(simulator, video_dir, t
     assert result.extra["resumed_from_bytes"] == len(data) // 2
 
 
+def test_part_file_longer_than_the_server_file_starts_again(simulator, video_dir, tmp_path):
+    data = source_file(video_dir).read_bytes()
+    output = tmp_path / "v.mp4"
+    url = f"{simulator.base_url}/playback/video/{VIDEO_ID}/video-0.m4v"
+    part = tmp_path / ".v.mp4.part"
+    part.write_bytes(data + b"stale bytes of an older, longer file")
+    (tmp_path / ".v.mp4.part.json").write_text(json.dumps({"url": url, "total": None}))
+    run = run_recorder(url, output)
+    assert_downloaded(run, video_dir)
+    assert any(e.get("event") == "download-restart" for e in run.events)
+
+
 def test_missing_video_is_permanent(simulator, tmp_path):
     missing = "9999999999999999999999999999999999999999-1700000000000"
     run = run_recorder(f"{simulator.base_url}/playback/video/{missing}/", tmp_path / "v.mp4")

@@ -77,6 +77,7 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
     failures = 0  # consecutive failures without progress
     progress_mark = -1
     total: int | None = state.get("total")
+    restarted = False  # restarted from zero after a 416 (at most once)
     while True:
         if time.monotonic() > deadline:
             raise RecorderError(ExitCode.DEADLINE, "deadline passed while downloading")
@@ -90,8 +91,17 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
                 headers["If-Range"] = state["validator"]
         try:
             with session.get(media_url, headers=headers, stream=True, timeout=timeout) as response:
-                if response.status_code == 416 and total is not None and have >= total:
-                    break
+                if response.status_code == 416:
+                    if total is not None and have >= total:
+                        break
+                    if not restarted:
+                        # The part file is longer than the server's file (it changed and sent
+                        # no validator): it cannot be resumed, so start again from zero once.
+                        log.warning("download-restart", reason="range not satisfiable",
+                                    have=have)
+                        part.unlink(missing_ok=True)
+                        restarted, total = True, None
+                        continue
                 if response.status_code not in (200, 206):
                     raise http_failure(None, response.status_code, "video file")
                 if response.status_code == 200 and have:
