@@ -1,8 +1,9 @@
 """Write a text file so that readers see the old file or the complete new one, never a part.
 
-Used for the files users keep and scripts read (the CSV export, the listing cache): an
-interrupted run, a full disk or a failing Moodle lookup half-way through must leave the previous
-file untouched and no stray temporary file behind.
+Used for the files users keep and scripts read (the CSV export, the listing cache, the
+recorder's result JSON that executors trust): an interrupted run, a full disk or a failing
+Moodle lookup half-way through must leave the previous file untouched and no stray temporary
+file behind.
 """
 
 from __future__ import annotations

@@ -11,11 +11,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+from .atomicfile import atomic_write
 
 
 class ExitCode(IntEnum):
@@ -127,12 +128,9 @@ class RecorderResult:
     def write(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write atomically (temporary file + rename), so a reader never sees half a JSON."""
         target = Path(path) if path is not None else result_path(self.output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with atomic_write(target) as handle:
             json.dump(asdict(self), handle, indent=2, sort_keys=True)
             handle.write("\n")
-        os.replace(tmp, target)
         return target
 
     @classmethod

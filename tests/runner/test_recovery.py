@@ -62,6 +62,15 @@ def _starts(log: Path) -> list[str]:
     return [line.split()[1] for line in log.read_text().splitlines() if line.startswith("start")]
 
 
+def _run_failing(world, record_id: str) -> tuple[int, list[dict]]:
+    """A run in which the stand-in recorder fails ``record_id`` permanently (not-found)."""
+    os.environ["STANDIN_FAIL"] = record_id
+    try:
+        return _invoke("run", "-f", str(world["spec"]))
+    finally:
+        del os.environ["STANDIN_FAIL"]
+
+
 def _cut(world, record_id: str) -> Path:
     """Put a recording back to Rendering, as a runner killed mid-render leaves it."""
     with StateStore.for_directory(world["out"]) as store:
@@ -73,11 +82,7 @@ def _cut(world, record_id: str) -> Path:
 def test_finished_render_is_kept_cut_ones_render_again(world) -> None:
     first = world["ids"][0]
     # a first run with the first recording failing, so that it stays unpublished
-    os.environ["STANDIN_FAIL"] = first
-    try:
-        code, events = _invoke("run", "-f", str(world["spec"]))
-    finally:
-        del os.environ["STANDIN_FAIL"]
+    code, events = _run_failing(world, first)
     assert code == 1
     # first: the recorder had finished when the runner died (file + verified result)
     output = _cut(world, first)
@@ -99,11 +104,7 @@ def test_finished_render_is_kept_cut_ones_render_again(world) -> None:
 @pytest.mark.parametrize("damage", ["no-result", "size", "sha", "result-not-ok"])
 def test_unfinished_render_is_never_taken(world, damage: str) -> None:
     first = world["ids"][0]
-    os.environ["STANDIN_FAIL"] = first
-    try:
-        assert _invoke("run", "-f", str(world["spec"]))[0] == 1
-    finally:
-        del os.environ["STANDIN_FAIL"]
+    assert _run_failing(world, first)[0] == 1
     output = _cut(world, first)
     output.write_bytes(b"half a video")
     result = contract.RecorderResult(first, "u", str(output), "render", 0, "ok", size_bytes=12,
@@ -128,11 +129,7 @@ def test_unfinished_render_is_never_taken(world, damage: str) -> None:
 
 def test_failing_recording_does_not_stop_others_and_retry_failed(world) -> None:
     second = world["ids"][1]
-    os.environ["STANDIN_FAIL"] = second
-    try:
-        code, events = _invoke("run", "-f", str(world["spec"]))
-    finally:
-        del os.environ["STANDIN_FAIL"]
+    code, events = _run_failing(world, second)
     assert code == 1
     summary = events[-1]
     assert summary["done"] == 2

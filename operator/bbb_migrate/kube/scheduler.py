@@ -585,7 +585,7 @@ class Scheduler:
                 continue
             metrics.PUBLISHED.labels(str(spec.mode)).inc()
             views[i] = self._save(view, state.published(view.state),
-                                  publishedPath=getattr(report, "final_path", None))
+                                  publishedPath=report.final_path)
         return len(ready) > len(batch)
 
     # -- starting Jobs ------------------------------------------------------------------------

@@ -12,15 +12,16 @@ Interrupted, the same command resumes: it serves the copies on the port the stor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
 import shutil
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..simulator.catalogue import record_id_for
 from ..spec import parse_spec
 from .executor import Executor, RunnerError
 from .progress import make_reporter
@@ -54,8 +55,8 @@ def copy_sample(target: Path, copies: int, source: Path | None = None) -> list[s
     ids = []
     for n in range(1, copies + 1):
         new_start = start_ms - (n - 1) * DAY_MS  # copy 1 is the newest, then one per day before
-        digest = hashlib.sha1(f"bbb-migrate-demo-{n}".encode(), usedforsecurity=False)
-        new_id = f"{digest.hexdigest()}-{new_start}"
+        new_id = record_id_for(f"bbb-migrate-demo-{n}",
+                               datetime.fromtimestamp(new_start / 1000, tz=UTC))
         folder = target / new_id
         if not folder.exists():
             shutil.copytree(source, folder)

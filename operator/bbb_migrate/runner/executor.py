@@ -509,8 +509,7 @@ class Executor:
         from ..publish import PublishConfigError, PublishError
 
         state = row.state
-        rendered = (Path(state.output_path) if state.action.fetches
-                    else None)
+        rendered = Path(state.output_path) if state.action.fetches else None
         try:
             report = self.publisher().publish(row.item, rendered)
         except PublishConfigError:
