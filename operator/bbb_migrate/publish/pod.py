@@ -9,8 +9,8 @@ every value Pod's Python code would have set (see ``research/pod-real.md`` §4-5
   ``authentication_owner_sites``, then ``m2m_changed(Owner.sites)``: the "Favorites" playlist
   (without it every Pod page fails for that user when playlists and favourites are on);
 - an external recording: ``import_video_externalrecording`` deduplicated on
-  (``source_url``, ``owner_id``) like Pod, and serialised per owner with a row lock so two
-  workers cannot both insert it;
+  (``source_url``, ``owner_id``) like Pod, and serialised per owner with a row lock taken
+  before, and apart from, the duplicate check so two workers cannot both insert it;
 - a claimable file: ``recorder_recordingfiletreatment`` with ``require_manual_claim`` and its
   recorder (a NULL recorder breaks Pod's claim page for every user).
 
@@ -239,9 +239,9 @@ class PodWriter:
         """One ``ExternalRecording`` per (source URL, owner), like Pod's filter-then-create.
 
         ``owners`` are (Pod user id, label); the id is None for a user a dry run would create.
-        The owners' ``auth_user`` rows are locked first (in id order, so two publishers cannot
-        deadlock), which serialises publishers working for the same owner: the check and the
-        insert cannot interleave. Returns how many rows were (or would be) added.
+        Two publishers of the same recording (two migrations over one server, an operator and a
+        local run) must not both insert: see :meth:`_existing_owners`. Returns how many rows were
+        (or would be) added.
         """
         limit = self.schema.max_length("import_video_externalrecording", "source_url")
         if limit is not None and len(source_url) > limit:
@@ -251,18 +251,7 @@ class PodWriter:
         known = sorted({uid for uid, _ in owners if uid is not None})
         existing: set[int] = set()
         if known:
-            marks = ", ".join(["%s"] * len(known))
-            # Lock the owners (id order: no deadlock) and read their rows for this URL at once.
-            lock = ""
-            if not self.dry_run:
-                lock = " FOR UPDATE OF u" if self.conn.engine == POSTGRESQL else " FOR UPDATE"
-            rows = self.conn.query(
-                "SELECT u.id, e.id FROM auth_user u "  # noqa: S608
-                "LEFT JOIN import_video_externalrecording e "
-                "ON e.owner_id = u.id AND e.source_url = %s "
-                f"WHERE u.id IN ({marks}) ORDER BY u.id{lock}",
-                [source_url, *known])
-            existing = {int(r[0]) for r in rows if r[1] is not None}
+            existing = self._existing_owners(source_url, known)
         stored_name = self._fit("import_video_externalrecording", "name", name, "recording name")
         rows_to_add = []
         for owner_id, label in owners:
@@ -290,6 +279,30 @@ class PodWriter:
                 writes.append(f"pod import_video_externalrecording: inserted id={new_id} "
                               f"({shown})")
         return len(rows_to_add)
+
+    def _existing_owners(self, source_url: str, owner_ids: list[int]) -> set[int]:
+        """The owners already holding an external recording of ``source_url``, read under locks.
+
+        First the lock, then the check, in two statements. The owners' ``auth_user`` rows are
+        locked in id order (no deadlock between publishers): publishers writing rows for the
+        same owner queue up, and rows are unique per (URL, owner). Only then are the existing
+        rows read: under PostgreSQL's READ COMMITTED a new statement sees what the lock holder
+        committed, whereas a single ``SELECT … JOIN … FOR UPDATE`` read the rows from a snapshot
+        taken before the wait and let a second row in. On MySQL the check is a locking read
+        (``FOR UPDATE``), which reads the latest committed rows rather than the REPEATABLE READ
+        snapshot. A dry run takes no lock (its transaction is read-only).
+        """
+        marks = ", ".join(["%s"] * len(owner_ids))
+        if not self.dry_run:
+            self.conn.query(
+                f"SELECT id FROM auth_user WHERE id IN ({marks}) ORDER BY id FOR UPDATE",  # noqa: S608
+                owner_ids)
+        locking = " FOR UPDATE" if self.conn.engine != POSTGRESQL and not self.dry_run else ""
+        rows = self.conn.query(
+            "SELECT owner_id FROM import_video_externalrecording "  # noqa: S608
+            f"WHERE source_url = %s AND owner_id IN ({marks}){locking}",
+            [source_url, *owner_ids])
+        return {int(r[0]) for r in rows}
 
     def ensure_claimable(self, path: str, size: int, recorder: Recorder, writes: list[str]) -> bool:
         """The claim list row for a file Pod's cron would otherwise need two passes to create."""
