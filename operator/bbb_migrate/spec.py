@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -142,6 +143,12 @@ class Database(_Model):
 
     url_ref: SecretRef
     connect_timeout_seconds: int = Field(10, ge=1)
+    statement_timeout_seconds: int = Field(
+        120, ge=1, le=86400,
+        description="Longest wait for one statement (PostgreSQL statement_timeout) or one "
+        "network read/write (MySQL); a hung database then fails the recording with a "
+        "retryable DatabaseTimeout instead of blocking for ever.",
+    )
 
 
 class ClaimSettings(_Model):
@@ -166,6 +173,21 @@ class ClaimSettings(_Model):
     register_claimable: bool = Field(
         False, description="Also write recorder_recordingfiletreatment so teachers see it at once."
     )
+    time_zone: str = Field(
+        "UTC",
+        description="IANA time zone of the date in claim file names (the recording's start in "
+        "this zone, e.g. Pod's TIME_ZONE 'Europe/Paris'); never the executor's local zone.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as "
+                             "'UTC' or 'Europe/Paris')") from None
+        return value
 
 
 class PodSettings(_Model):

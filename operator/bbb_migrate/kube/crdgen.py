@@ -209,6 +209,8 @@ def migration_status_schema() -> dict[str, Any]:
             "rendered": _int("Recordings rendered or downloaded (Rendered or Published)."),
             "inFlight": _int("Jobs in flight (Queued + Rendering)."),
             "observed": _int("Children the operator's watch has delivered so far."),
+            "noticeFailures": _int("Moodle notices refused for good (no UPDATE right...); "
+                                   "those recordings are published all the same."),
         },
     }
     plan = {
@@ -314,6 +316,7 @@ def recording_schema() -> dict[str, Any]:
             "seq": _int("Write counter of the operator (orders its own updates)."),
             "renderSeconds": {"type": "number", "nullable": True},
             "publishedPath": {"type": "string", "nullable": True},
+            "noticeFailures": _int("Moodle notices refused when it was published."),
         },
     }
     return {

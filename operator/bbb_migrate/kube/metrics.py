@@ -30,6 +30,8 @@ API_REQUESTS = Counter("bbb_migrate_api_requests_total", "Kubernetes API calls",
                        ["verb", "resource"])
 API_ERRORS = Counter("bbb_migrate_api_errors_total", "Kubernetes API errors",
                      ["verb", "resource"])
+NOTICE_FAILURES = Counter("bbb_migrate_notice_failures_total",
+                          "Moodle notices refused for good (the recordings were published)")
 DB_ERRORS = Counter("bbb_migrate_db_errors_total", "Pod / Moodle database errors on publish")
 BBB_ERRORS = Counter("bbb_migrate_bbb_errors_total", "BBB API errors", ["key"])
 
@@ -54,7 +56,7 @@ def api_call(verb: str, resource: str) -> Iterator[None]:
 def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> None:
     """Refresh the per-phase gauges of one migration."""
     for key, value in counts.items():
-        if key in ("total", "rendered", "inFlight", "observed"):
+        if key in ("total", "rendered", "inFlight", "observed", "noticeFailures"):
             continue
         phase = key[0].upper() + key[1:]
         RECORDINGS.labels(namespace, migration, phase).set(value)

@@ -137,6 +137,7 @@ class ChildView:
     duration: float | None
     state: RecordingState
     seq: int
+    notice_failures: int = 0  # Moodle notices refused when it was published (status)
 
     @classmethod
     def from_body(cls, body: Any) -> ChildView:
@@ -157,4 +158,5 @@ class ChildView:
                    migration=spec.get("migration", ""), record_id=record_id, action=action,
                    index=int(spec.get("index") or 0), source_url=spec.get("sourceUrl", ""),
                    duration=spec.get("durationSeconds"), state=state,
-                   seq=int(status.get("seq") or 0))
+                   seq=int(status.get("seq") or 0),
+                   notice_failures=int(status.get("noticeFailures") or 0))

@@ -584,8 +584,14 @@ class Scheduler:
                 views[i] = self._save(view, new)
                 continue
             metrics.PUBLISHED.labels(str(spec.mode)).inc()
-            views[i] = self._save(view, state.published(view.state),
-                                  publishedPath=report.final_path)
+            extra: dict[str, Any] = {"publishedPath": report.final_path}
+            if report.notice_failures:
+                # Published all the same (Pod rows committed); said, counted, never retried.
+                metrics.NOTICE_FAILURES.inc(len(report.notice_failures))
+                extra["noticeFailures"] = len(report.notice_failures)
+                for message in report.notice_failures:
+                    self.post("Warning", "NoticeFailed", f"{view.record_id}: {message}"[:1000])
+            views[i] = self._save(view, state.published(view.state), **extra)
         return len(ready) > len(batch)
 
     # -- starting Jobs ------------------------------------------------------------------------
@@ -651,6 +657,7 @@ class Scheduler:
                    generation: int | None) -> None:
         recordings = st.counts(v.state for v in views)
         recordings["observed"] = recordings["total"]
+        recordings["noticeFailures"] = sum(v.notice_failures for v in views)
         planned_total = int(self.status.get("plannedTotal") or 0)
         if recordings["total"] < planned_total:
             # The watch has not delivered every child yet: not done, whatever the counts say.

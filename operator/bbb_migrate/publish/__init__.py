@@ -65,6 +65,9 @@ class PublishReport:
     owners: list[str] = field(default_factory=list)
     final_path: str | None = None
     warnings: list[str] = field(default_factory=list)
+    notice_failures: list[str] = field(default_factory=list)
+    """Moodle notices refused for good (e.g. no UPDATE right), one message naming the activity
+    each (also in ``warnings``); the Pod rows are committed and the recording is published."""
 
 
 class Publisher:
@@ -83,6 +86,8 @@ class Publisher:
         self._recorder: Recorder | None = None
         self._claim_directory: str | None = None  # the recorder's folder under recorderPath
         self._checked = False
+        self.notice_plan: str | None = None
+        """What happens to Moodle notices (set by :meth:`check`), for dry-run reports and logs."""
         self._noticed: set[tuple[str, int]] = set()
         self._dry_names: dict[str, str] = {}  # dry run: claim file names "taken" so far
         self._fault_hook: FaultHook | None = None
@@ -120,6 +125,7 @@ class Publisher:
             try:
                 conn = Connection(self._database_url(pod.database, "pod.database"),
                                   connect_timeout=pod.database.connect_timeout_seconds,
+                                  statement_timeout=pod.database.statement_timeout_seconds,
                                   label="Pod database", dry_run=self.dry_run)
             except DatabaseError as exc:
                 raise PublishConfigError(str(exc)) from None
@@ -190,7 +196,35 @@ class Publisher:
         if mode in (Mode.IMPORT_VIDEO, Mode.EXPORT_CSV):
             for key in self._moodle.all_keys():
                 self._check_moodle(key)
+        if mode is Mode.IMPORT_VIDEO:
+            self.notice_plan = self._check_notice_rights()
         self._checked = True
+
+    def _check_notice_rights(self) -> str:
+        """With notices on, every Moodle account must be allowed the notice's UPDATEs.
+
+        A read-only account would otherwise publish every recording and fail every notice.
+        """
+        settings = self._moodle.settings
+        if settings is None or not settings.databases:
+            return "Moodle notices: none (no Moodle database configured)"
+        if not settings.notice.enabled:
+            return "Moodle notices: not written (moodle.notice.enabled is false)"
+        for key in self._moodle.all_keys():
+            directory = self._moodle.directory(key)
+            try:
+                denied = directory.notice_denied()
+            except DatabaseError as exc:
+                raise PublishConfigError(str(exc)) from None
+            if denied is not None:
+                raise PublishConfigError(
+                    f"moodle.notice.enabled is true but the account of Moodle database {key!r} "  # noqa: S608 (a message)
+                    f"cannot write the notice ({denied}): grant it the right to update "
+                    f"{directory.prefix}bigbluebuttonbn and {directory.prefix}course, or set "
+                    "moodle.notice.enabled to false")
+        verb = "would be" if self.dry_run else "are"
+        return (f"Moodle notices: {verb} written into each activity whose moderators own a "
+                f"recording (UPDATE allowed on {', '.join(self._moodle.all_keys())})")
 
     def _check_recorder(self, writer: PodWriter) -> Recorder:
         settings = self.spec.pod.claim
@@ -370,12 +404,25 @@ class Publisher:
                 finally:
                     directory.conn.rollback()
             else:
-                with directory.conn.transaction():
-                    if directory.write_notice(activity, html):
-                        report.writes.append(
-                            f"moodle[{server}] {directory.prefix}bigbluebuttonbn: appended the "
-                            f"notice to intro of id={activity.id}; {directory.prefix}course: "
-                            f"bumped cacherev of id={activity.course}")
+                try:
+                    with directory.conn.transaction():
+                        if directory.write_notice(activity, html):
+                            report.writes.append(
+                                f"moodle[{server}] {directory.prefix}bigbluebuttonbn: appended "
+                                f"the notice to intro of id={activity.id}; {directory.prefix}"
+                                f"course: bumped cacherev of id={activity.course}")
+                except DatabaseError as exc:
+                    where = (f"activity {activity.id} ({activity.name!r}) of Moodle database "
+                             f"{server!r}")
+                    if exc.retryable:  # the Pod rows are in; the retry only writes the notice
+                        self._drop_connections()
+                        raise PublishError(f"Pod rows committed, the Moodle notice of {where} "
+                                           f"failed: {exc}", permanent=False) from exc
+                    # Refused for good (no UPDATE right...): like Pod's command, the notice does
+                    # not block the recording, whose rows are committed. Said, counted, not retried.
+                    message = f"Moodle notice not written into {where}: {exc}"
+                    report.notice_failures.append(message)
+                    report.warnings.append(message)
             self._noticed.add((server, activity.id))
 
     def _claim(self, item: Any, rendered_file: Path | None, report: PublishReport) -> None:

@@ -45,14 +45,25 @@ failure in the middle of a recording. Production code never sets it."""
 class DatabaseError(Exception):
     """A database problem, with the URL's password never included in the message.
 
-    ``retryable`` is True for lost connections, deadlocks, lock timeouts and unique-key races
-    (another worker created the same user at the same moment): running the recording again can
-    succeed. Anything else (a missing table, a value that does not fit) is permanent.
+    ``retryable`` is True for lost connections, deadlocks, lock timeouts, statement timeouts
+    and unique-key races (another worker created the same user at the same moment): running the
+    recording again can succeed. Anything else (a missing table, a value that does not fit, a
+    permission the account lacks) is permanent: retrying would fail the same way.
     """
 
     def __init__(self, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class DatabaseTimeout(DatabaseError):
+    """No answer within ``statementTimeoutSeconds`` (a hung server, a lock held elsewhere).
+
+    Always retryable: the connection is dropped and the recording retried later.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
 
 
 def engine_of(url: str) -> str:
@@ -80,21 +91,47 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
+# PostgreSQL SQLSTATE classes worth a retry: connection exception, transaction rollback
+# (serialization, deadlock), insufficient resources, operator intervention (statement timeout,
+# server shutdown), system error; plus lock_not_available and unique_violation (a concurrent
+# insert). Everything else (privileges, syntax, data, read-only transaction...) is permanent.
+_PG_RETRY_CLASSES = ("08", "40", "53", "57", "58")
+_PG_RETRY_CODES = ("55P03", "23505")
+# MySQL/MariaDB server errors worth a retry: too many connections, shutdown, lock wait timeout,
+# query interrupted, deadlock, network errors, connection killed, max_statement_time. Client-side
+# errors (2000 and up: server gone, lost connection, read timeout) are retryable too; other
+# server errors, such as 1142 "UPDATE command denied", are permanent.
+_MY_RETRY_CODES = frozenset({1040, 1053, 1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160,
+                             1161, 1205, 1213, 1317, 1927, 1969, 3024})
+
+
+def _code(exc: BaseException) -> int | None:
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
 def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError):
+    if isinstance(exc, psycopg2.Error):
+        code = exc.pgcode
+        if code is None:  # raised by the client (connection lost): no SQLSTATE
+            return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
+        return code[:2] in _PG_RETRY_CLASSES or code in _PG_RETRY_CODES
+    if isinstance(exc, pymysql.err.InterfaceError):
         return True
-    if isinstance(
-        exc,
-        psycopg2.errors.SerializationFailure
-        | psycopg2.errors.DeadlockDetected
-        | psycopg2.errors.LockNotAvailable
-        | psycopg2.errors.UniqueViolation,
-    ):
-        return True
-    if isinstance(exc, pymysql.err.OperationalError | pymysql.err.InterfaceError):
-        return True
+    code = _code(exc)
     if isinstance(exc, pymysql.err.IntegrityError):
-        return bool(exc.args) and exc.args[0] == 1062  # duplicate key: a concurrent insert
+        return code == 1062  # duplicate key: a concurrent insert
+    if isinstance(exc, pymysql.err.OperationalError | pymysql.err.InternalError):
+        return code is None or code >= 2000 or code in _MY_RETRY_CODES
+    return False
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A statement timeout (PostgreSQL) or a read/write timeout of PyMySQL's socket."""
+    if isinstance(exc, psycopg2.errors.QueryCanceled):
+        return "timeout" in str(exc)
+    if isinstance(exc, pymysql.err.OperationalError):
+        return _code(exc) == 1969 or (_code(exc) == 2013 and "timed out" in str(exc))
     return False
 
 
@@ -102,9 +139,11 @@ class Connection:
     """One open connection with the engine differences hidden behind a few methods."""
 
     def __init__(
-        self, url: str, *, connect_timeout: int = 10, label: str = "database", dry_run: bool = False
+        self, url: str, *, connect_timeout: int = 10, statement_timeout: float = 120,
+        label: str = "database", dry_run: bool = False,
     ) -> None:
         self.engine = engine_of(url)
+        self.statement_timeout = statement_timeout
         self.dry_run = dry_run  # refuse every write statement, whatever the transaction
         self.label = label
         self.where = describe_url(url)
@@ -113,10 +152,12 @@ class Connection:
         self.in_transaction = False
         try:
             if self.engine == POSTGRESQL:
-                self._conn = psycopg2.connect(url, connect_timeout=connect_timeout)
+                self._conn = psycopg2.connect(
+                    url, **_postgresql_args(url, connect_timeout, statement_timeout))
                 self._conn.autocommit = True
             else:
-                self._conn = pymysql.connect(**_mysql_args(url, connect_timeout))
+                self._conn = pymysql.connect(**_mysql_args(url, connect_timeout,
+                                                           statement_timeout))
         except (psycopg2.Error, pymysql.err.MySQLError) as exc:
             raise DatabaseError(
                 f"cannot connect to the {label} at {self.where}: {_first_line(exc)}",
@@ -149,7 +190,12 @@ class Connection:
         try:
             cursor.execute(sql, tuple(params))
         except (psycopg2.Error, pymysql.err.MySQLError) as exc:
-            cursor.close()
+            with suppress(psycopg2.Error, pymysql.err.MySQLError):
+                cursor.close()
+            if _timed_out(exc):
+                raise DatabaseTimeout(
+                    f"{self.label} ({self.where}): no answer within {self.statement_timeout:g} s "
+                    f"(statementTimeoutSeconds): {_first_line(exc)}") from exc
             raise DatabaseError(
                 f"{self.label} ({self.where}): {_first_line(exc)}", retryable=_retryable(exc)
             ) from exc
@@ -272,7 +318,26 @@ class Connection:
             self._conn.close()
 
 
-def _mysql_args(url: str, connect_timeout: int) -> dict[str, Any]:
+def _postgresql_args(url: str, connect_timeout: int, statement_timeout: float) -> dict[str, Any]:
+    """libpq keywords added to the URL: connect and statement timeouts, dead-peer detection.
+
+    ``statement_timeout`` bounds every statement, lock waits included; ``tcp_user_timeout`` and
+    keepalives bound a network that silently drops packets. ``options`` from the URL are kept.
+    """
+    millis = max(1, int(statement_timeout * 1000))
+    options = parse_qs(urlsplit(url).query).get("options", [""])[-1]
+    return {
+        "connect_timeout": connect_timeout,
+        "options": f"{options} -c statement_timeout={millis}".strip(),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "tcp_user_timeout": millis,
+    }
+
+
+def _mysql_args(url: str, connect_timeout: int, statement_timeout: float) -> dict[str, Any]:
     parts = urlsplit(url)
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     args: dict[str, Any] = {
@@ -283,6 +348,9 @@ def _mysql_args(url: str, connect_timeout: int) -> dict[str, Any]:
         "database": unquote(parts.path.lstrip("/")) or None,
         "charset": options.get("charset", "utf8mb4"),
         "connect_timeout": connect_timeout,
+        # PyMySQL otherwise waits for ever on a server that stops answering mid-statement.
+        "read_timeout": statement_timeout,
+        "write_timeout": statement_timeout,
         "autocommit": True,
     }
     if "unix_socket" in options:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Recording
-from .db import Connection
+from .db import Connection, DatabaseError
 
 MODULE_CONTEXT = 70
 COURSE_CONTEXT = 50
@@ -314,6 +314,26 @@ class MoodleDirectory:
         return users
 
     # -- the notice ---------------------------------------------------------------------------
+
+    def notice_denied(self) -> str | None:
+        """Why this account may not write the notice, or None when it may.
+
+        ``EXPLAIN UPDATE`` of the two statements :meth:`write_notice` runs: the server checks
+        the UPDATE privilege on those tables and columns without executing anything, so this
+        is safe in a dry run too. Only a permission (or missing table) error answers "denied";
+        a lost connection is raised as usual.
+        """
+        for table, columns in (("bigbluebuttonbn", ("intro", "timemodified")),
+                               ("course", ("cacherev",))):
+            sets = ", ".join(f"{self.conn.ident(c)} = {self.conn.ident(c)}" for c in columns)
+            try:
+                self.conn.query(f"EXPLAIN UPDATE {self.t(table)} SET {sets} WHERE id = %s",  # noqa: S608
+                                (0,))
+            except DatabaseError as exc:
+                if exc.retryable:
+                    raise
+                return f"UPDATE of {self.prefix}{table} refused: {exc}"
+        return None
 
     def notice_needed(self, activity_id: int, html: str) -> bool:
         """True if the activity's description does not contain the notice yet."""

@@ -75,6 +75,7 @@ class MoodleSources:
             database = self.settings.databases[key]
             conn = Connection(self._resolve_url(database, f"moodle.databases.{key}"),
                               connect_timeout=database.connect_timeout_seconds,
+                              statement_timeout=database.statement_timeout_seconds,
                               label=f"Moodle database {key!r}", dry_run=self.dry_run)
             conn.fault_hook = self.fault_hook
             found = MoodleDirectory(conn, self.settings.table_prefix)

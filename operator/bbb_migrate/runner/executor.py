@@ -523,6 +523,7 @@ class Executor:
         report_dict = {
             "final_path": report.final_path, "owners": list(report.owners),
             "writes": list(report.writes), "warnings": list(report.warnings),
+            "notice_failures": len(report.notice_failures),
         }
         self._save(row, published(state), event="published", publish=report_dict,
                    detail={"final_path": report.final_path, "writes": len(report.writes)})

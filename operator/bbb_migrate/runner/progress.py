@@ -99,6 +99,8 @@ def summary_rows(summary: Summary) -> list[tuple[str, str]]:
         rows.append((f"Failed: {failed.record_id}", failed.reason))
     if summary.remaining:
         rows.append(("Not finished", str(summary.remaining)))
+    if summary.notice_failures:
+        rows.append(("Moodle notices not written", str(summary.notice_failures)))
     for reason, count in sorted(summary.excluded.items()):
         rows.append((f"Not selected: {reason}", str(count)))
     rows += [

@@ -38,6 +38,7 @@ class Summary:
     render_seconds: float = 0.0  # recorder wall time of the renders/downloads kept
     output_bytes: int = 0  # size of the files rendered or downloaded
     excluded: dict[str, int] = field(default_factory=dict)  # filtered out by the selection
+    notice_failures: int = 0  # Moodle notices refused for good (recordings still published)
 
     @property
     def finished(self) -> bool:
@@ -77,6 +78,7 @@ def summarize(rows: list[StoredRecording], excluded: dict[str, int] | None = Non
         if state.phase is Phase.PUBLISHED:
             summary.done += 1
             summary.recorded_seconds += media_seconds(row)
+            summary.notice_failures += int((row.publish or {}).get("notice_failures") or 0)
         elif state.phase is Phase.SKIPPED:
             skipped[state.reason or "skipped"] += 1
         elif state.phase is Phase.FAILED:
