@@ -432,7 +432,8 @@ class Publisher:
         assert directory is not None  # set by check(), which publish() runs first
         folder = Path(settings.recorder_path) / directory
         ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
-        base = claim.pod_file_name(recording.name.strip(), recording.start_time, ext)
+        base = claim.pod_file_name(recording.name.strip(), recording.start_time, ext,
+                                   settings.time_zone)
         name, present = claim.choose_name(folder, base, recording.record_id,
                                           reserve=not self.dry_run,
                                           dry_reserved=self._dry_names if self.dry_run else None)

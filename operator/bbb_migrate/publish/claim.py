@@ -1,6 +1,7 @@
 """Claim mode: put the video where Pod's recorder cron finds it, under Pod's file name.
 
-Pod names the file ``slugify(name[:40] + " " + YYYY-MM-DD) + "." + ext`` and overwrites it when
+Pod names the file ``slugify(name[:40] + " " + YYYY-MM-DD) + "." + ext`` (the day of the
+recording's start in ``pod.claim.timeZone``, default UTC) and overwrites it when
 two recordings share the first 40 characters of their name and their day. Here the first
 recording keeps Pod's name and the next ones get ``-2``, ``-3``… A small reservation file per
 final name, in a hidden ``.bbb-migrate-claims/`` folder of the recorder directory, records which
@@ -22,8 +23,9 @@ import re
 import shutil
 import unicodedata
 from contextlib import suppress
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 RESERVATIONS = ".bbb-migrate-claims"
 _MAX_CANDIDATES = 1000
@@ -41,13 +43,17 @@ def slugify(value: str) -> str:
     return re.sub(r"[-\s]+", "-", value).strip("-_")
 
 
-def pod_file_name(name: str, start: datetime, ext: str) -> str:
+def pod_file_name(name: str, start: datetime, ext: str, time_zone: str = "UTC") -> str:
     """Pod's ``get_video_file_name``: the slug of the first 40 characters and the date.
 
-    Pod formats a naive local time; the date here is the recording's start in the executor's
-    local time zone (set ``TZ`` to Pod's ``TIME_ZONE`` for the same day boundary).
+    The date is the recording's start in ``time_zone`` (``pod.claim.timeZone``, default UTC),
+    never in the executing process's local zone: the operator's pod and a local runner must
+    name the same recording the same way (23:30 UTC is the next day in Europe/Paris). A naive
+    start is taken as UTC, as BBB's epoch-millisecond times are.
     """
-    day = start.astimezone().strftime("%Y-%m-%d")
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    day = start.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d")
     return f"{slugify(f'{name[:40]} {day}')}.{ext.lstrip('.').lower()}"
 
 
