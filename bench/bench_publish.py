@@ -1,7 +1,7 @@
 """Benchmark: publish 10,000 recordings in import-video mode, against a reference-like baseline.
 
 Both runs use the real PostgreSQL (127.0.0.1:5432, user postgres) with Pod 4.1.0's own schema
-(``../shared/research/pod-schema/pod-4.1.0-full.sql`` or ``$BBB_MIGRATE_POD_SCHEMA_DIR``) and a
+(``tests/publish/sql/pod-4.1.0-postgresql.sql``, the tables it touches cut from Pod's dump) and a
 Moodle 4.x schema (``tests/publish/sql/moodle-4.x-postgresql.sql``), freshly created and seeded
 identically for each run:
 
@@ -48,11 +48,6 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SECRET_KEY = "bench-secret-key"
 NOTICE = "<p>Recordings moved to Pod.</p>"
 ACTIVITIES_PER_COURSE = 4
-
-
-def schema_dir() -> Path:
-    override = os.environ.get("BBB_MIGRATE_POD_SCHEMA_DIR")
-    return Path(override) if override else REPO.parent / "shared" / "research" / "pod-schema"
 
 
 def admin():
@@ -175,7 +170,7 @@ def seed_moodle(name: str, courses: int, recordings: int) -> list[Recording]:
 
 
 def setup(courses: int, recordings: int) -> tuple[str, str, list[Recording]]:
-    pod_ddl = (schema_dir() / "pod-4.1.0-full.sql").read_text(encoding="utf-8")
+    pod_ddl = (REPO / "tests/publish/sql/pod-4.1.0-postgresql.sql").read_text()
     moodle_ddl = (REPO / "tests/publish/sql/moodle-4.x-postgresql.sql").read_text()
     pod = create_db("pod", pod_ddl)
     moodle = create_db("moodle", moodle_ddl)

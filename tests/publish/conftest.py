@@ -6,17 +6,14 @@ from collections.abc import Iterator
 
 import psycopg2
 import pytest
-from pubdb import PG_ADMIN, Databases, _pg_admin, _strip_psql_meta, _unique, pod_schema_dir
+from podddl import VERSIONS
+from pubdb import PG_ADMIN, Databases, _pg_admin, _strip_psql_meta, _unique
 
 
 @pytest.fixture(scope="session")
 def pod_templates() -> Iterator[dict[str, str]]:
     """Pod's own PostgreSQL DDL, loaded once per session into template databases."""
-    directory = pod_schema_dir()
-    files = {"pod4": directory / "pod-4.1.0-full.sql", "pod3": directory / "pod-3.8.4-full.sql"}
-    missing = [str(p) for p in files.values() if not p.is_file()]
-    if missing:
-        pytest.fail(f"Pod DDL not found: {missing}; set BBB_MIGRATE_POD_SCHEMA_DIR")
+    files = {"pod4": VERSIONS["4.1.0"][1], "pod3": VERSIONS["3.8.4"][1]}
     names: dict[str, str] = {}
     admin = _pg_admin()
     try:

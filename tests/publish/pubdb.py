@@ -5,9 +5,10 @@
 
 Every test gets its own uniquely named databases, dropped afterwards:
 
-- Pod 4.x and 3.x on PostgreSQL: Pod's own DDL (``pod-4.1.0-full.sql`` / ``pod-3.8.4-full.sql``
-  from ``../shared/research/pod-schema``, or ``$BBB_MIGRATE_POD_SCHEMA_DIR``), loaded once per
-  session into a template database that each test copies (``CREATE DATABASE … TEMPLATE``);
+- Pod 4.x and 3.x on PostgreSQL: Pod's own DDL of the tables we touch and those they reference
+  (``sql/pod-4.1.0-postgresql.sql`` / ``sql/pod-3.8.4-postgresql.sql``, cut from Pod's dumps by
+  :mod:`podddl`), loaded once per session into a template database that each test copies
+  (``CREATE DATABASE … TEMPLATE``);
 - Pod 4.x and 3.x on MariaDB: ``sql/pod-4.x-mariadb.sql`` (a faithful translation, see its
   header) plus ``sql/pod-3.x-mariadb-delta.sql`` for 3.x;
 - Moodle 4.x on both engines: ``sql/moodle-4.x-*.sql``, seeded with a course, its category and
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -44,11 +44,6 @@ MY_ADMIN = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 SECRET_KEY = "pod-test-secret-key-%-'quoted'"
 NOTICE = '<p class="alert alert-info">Recordings moved to Pod: "My external videos" 100%</p>'
 ENGINES = ("postgresql", "mysql")
-
-
-def pod_schema_dir() -> Path:
-    override = os.environ.get("BBB_MIGRATE_POD_SCHEMA_DIR")
-    return Path(override) if override else REPO.parent / "shared" / "research" / "pod-schema"
 
 
 def _strip_psql_meta(text: str) -> str:
