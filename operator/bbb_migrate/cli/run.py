@@ -22,10 +22,12 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "fix the configuration": reported in one line, exit status 2."""
     from ..credentials import SecretError
     from ..runner.executor import RunnerError
+    from ..runner.preflight import PreflightError
     from ..runner.statestore import StateError
     from ..spec import SpecError
 
-    errors: list[type[BaseException]] = [SpecError, SecretError, StateError, RunnerError]
+    errors: list[type[BaseException]] = [SpecError, SecretError, StateError, RunnerError,
+                                              PreflightError]
     try:
         from ..source import BBBError
 

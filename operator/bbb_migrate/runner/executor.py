@@ -55,6 +55,7 @@ from ..state import (
     render_lost,
     render_started,
 )
+from . import preflight
 from .progress import Reporter, RunningRecorder, Snapshot
 from .statestore import STATE_FILE, StateError, StateStore, StoredRecording
 from .summary import Summary, media_seconds, summarize
@@ -204,6 +205,10 @@ class Executor:
         0: every recording Published or Skipped; 1: finished, some Failed (see the summary);
         130/143: stopped by SIGINT/SIGTERM, state saved, run again to resume.
         """
+        # A refused configuration writes nothing: check all that can be checked first.
+        preflight.check(self.spec, self.out, recorder_command(),
+                        lists=self.replan or not (self.out / STATE_FILE).exists())
+        self.publisher()
         self.out.mkdir(parents=True, exist_ok=True)
         store = self._store = StateStore.for_directory(self.out)
         previous = self._install_signals()
@@ -211,8 +216,6 @@ class Executor:
             store.lock()
             self._plan(store)
             self._recover(store)
-            if any(not row.state.terminal for row in self._rows):
-                self.publisher()  # up-front checks: a wrong configuration stops before work
             if self._stop_signal is None:
                 self._loop(store)
             self._terminate_all(store)
@@ -638,9 +641,8 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
         with StateStore.for_directory(out, readonly=True) as store:
             done = {row.record_id: str(row.state.phase) for row in store.load()
                     if row.state.terminal}
+    preflight.check(spec, out, recorder_command(), lists=True, writes=False)
     secret = resolve(spec.source.secret_ref)
-    reporter.event("listing", url=spec.source.url)
-    plan = build_plan(list_recordings(spec.source, secret, progress=reporter.listing()), spec)
     if publisher_factory is not None:
         publisher = publisher_factory(spec)
     else:
@@ -649,7 +651,11 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
         publisher = Publisher(spec)
     counts: dict[str, int] = {}
     try:
-        publisher.check()
+        publisher.check()  # before the server is asked anything
+        reporter.event("listing", url=spec.source.url)
+        recordings = list_recordings(spec.source, secret, progress=reporter.listing(),
+                                     save_cache=False)
+        plan = build_plan(recordings, spec)
         for item in plan.items:
             key = "already " + done[item.record_id] if item.record_id in done else str(item.action)
             counts[key] = counts.get(key, 0) + 1

@@ -31,9 +31,12 @@ def client_for(source: Source, secret: str) -> BBBClient:
                      verify_tls=source.verify_tls)
 
 
-def list_recordings(source: Source, secret: str, *,
-                    progress: Progress | None = None) -> list[Recording]:
-    """Every recording the source lists (states and meta filters applied by the server)."""
+def list_recordings(source: Source, secret: str, *, progress: Progress | None = None,
+                    save_cache: bool = True) -> list[Recording]:
+    """Every recording the source lists (states and meta filters applied by the server).
+
+    ``save_cache=False`` (dry runs) reads an existing ``cacheFile`` but never writes one.
+    """
     cache = Path(source.cache_file).expanduser() if source.cache_file else None
     if cache is not None and cache.exists():
         recordings = read_cache(cache)
@@ -45,7 +48,7 @@ def list_recordings(source: Source, secret: str, *,
     client = client_for(source, secret)
     recordings = client.list_recordings(states=source.states, meta=source.meta,
                                         progress=progress)
-    if cache is not None:
+    if cache is not None and save_cache:
         write_cache(cache, recordings)
         log.info("listing saved to %s", cache)
     return recordings
