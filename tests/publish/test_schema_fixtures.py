@@ -63,7 +63,7 @@ def test_mariadb_translation_has_pods_columns(dbs, version):
     differences = {
         key: (facts, mariadb.get(key)) for key, facts in postgresql.items()
         if key[0] not in stubs and (key not in mariadb or mariadb[key][0] != facts[0]
-                                    or facts[1] is not None and mariadb[key][1] != facts[1])
+                                    or (facts[1] is not None and mariadb[key][1] != facts[1]))
     }
     assert differences == {}
     assert {k for k in mariadb if k[0] not in stubs} <= set(postgresql)
