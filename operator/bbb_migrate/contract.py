@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     CRASH = 12  # Chromium, Xvfb, PulseAudio or ffmpeg died
     DEADLINE = 13  # the recorder's own deadline passed
     VERIFY = 14  # the output failed verification (duration, audio, black frames)
+    CPU_STARVED = 15  # the capture fell behind real time: the machine was too busy
     NOT_FOUND = 20  # the recording or its playback page does not exist
     INVALID_URL = 21  # the URL is not a BBB playback URL
     UNSUPPORTED = 22  # a playback format the recorder cannot handle

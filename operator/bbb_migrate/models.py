@@ -8,7 +8,7 @@ tested with values built by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -99,3 +99,13 @@ class Recording:
             if playback.type == playback_type:
                 found = playback
         return found
+
+
+def iso_utc(moment: datetime | float) -> str:
+    """ISO 8601 in UTC with a ``Z``: the one time format of every output (plan, events, status).
+
+    Accepts an aware datetime or a Unix timestamp (what the state file stores).
+    """
+    if not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .models import PlaybackType, Recording
+from .models import PlaybackType, Recording, iso_utc
 from .spec import MigrationSpec, Mode, Selection
 from .state import Action
 
@@ -64,8 +64,8 @@ class PlanItem:
             "record_id": rec.record_id,
             "meeting_id": rec.meeting_id,
             "name": rec.name,
-            "start_time": _iso(rec.start_time),
-            "end_time": _iso(rec.end_time) if rec.end_time else None,
+            "start_time": iso_utc(rec.start_time),
+            "end_time": iso_utc(rec.end_time) if rec.end_time else None,
             "state": rec.state,
             "origin_server_name": rec.origin_server_name,
             "playback_type": self.playback_type,
@@ -97,10 +97,6 @@ class Plan:
             text += "; excluded: " + ", ".join(
                 f"{n} by {reason}" for reason, n in sorted(self.excluded.items()))
         return text
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def rewrite_20_to_23(url: str, record_id: str) -> str:

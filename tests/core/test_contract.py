@@ -16,9 +16,11 @@ from bbb_migrate.contract import (
 
 def test_exit_codes_split_retryable_and_permanent():
     assert {c for c in ExitCode if c.retryable} == {
-        ExitCode.NETWORK, ExitCode.STALL, ExitCode.CRASH, ExitCode.DEADLINE, ExitCode.VERIFY}
+        ExitCode.NETWORK, ExitCode.STALL, ExitCode.CRASH, ExitCode.DEADLINE, ExitCode.VERIFY,
+        ExitCode.CPU_STARVED}
     assert not ExitCode.NOT_FOUND.retryable and not ExitCode.OK.retryable
     assert ExitCode.INVALID_URL.exit_class == "invalid-url"
+    assert ExitCode.CPU_STARVED.exit_class == "cpu-starved"
 
 
 def test_unknown_statuses_are_crashes():

@@ -451,3 +451,31 @@ def test_connection_refused(make_sim):
     with pytest.raises(BBBError) as info:
         c.list_recordings()
     assert info.value.message_key == "connectionError" and "checksum" not in str(info.value)
+
+
+def _failure(url: str) -> BBBError:
+    c = BBBClient(url, SECRET, retries=0, backoff_seconds=0.01, timeout=5)
+    with pytest.raises(BBBError) as info:
+        c.list_recordings()
+    assert "checksum=" not in str(info.value) and SECRET not in str(info.value)
+    return info.value
+
+
+def test_unreachable_server_errors_name_the_cause(make_sim):
+    sim = make_sim()
+    port = sim.api_url.split(":")[2].split("/")[0]
+    http_url = sim.api_url
+    # TLS: an https:// URL on a plain-http server
+    tls = _failure(http_url.replace("http://", "https://"))
+    assert tls.message_key == "connectionError" and "TLS handshake failed" in tls.message
+    # DNS: a name that cannot resolve (.invalid is reserved for that)
+    dns = _failure(f"http://bbb.example.invalid:{port}/bigbluebutton/")
+    assert dns.message_key == "connectionError" and dns.message.startswith("DNS:")
+    # 404: the wrong path is suggested before a proxy timeout
+    wrong = _failure(http_url.replace("/bigbluebutton/", "/no-such-path/"))
+    assert wrong.message_key == "http404" and wrong.message.index("wrong URL path") < \
+        wrong.message.index("proxy")
+    sim.stop()
+    refused = _failure(http_url)
+    assert refused.message_key == "connectionError"
+    assert refused.message.startswith("connection refused")

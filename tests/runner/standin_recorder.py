@@ -10,6 +10,8 @@ Environment (test knobs):
   STANDIN_LOG       append "start <record_id> <pid>" / "done <record_id> <pid>" lines here
   STANDIN_SECONDS   sleep this long before writing (gives a test time to kill things)
   STANDIN_FAIL      comma-separated record IDs that fail permanently (exit 20, not-found)
+  STANDIN_STARVE    comma-separated record IDs whose capture "falls behind" (exit 15,
+                    cpu-starved, retryable), with the real recorder's message; * for all
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def main() -> int:
     if args.record_id in os.environ.get("STANDIN_FAIL", "").split(","):
         result(ExitCode.NOT_FOUND, "playback page answered 404 (stand-in)").write()
         return int(ExitCode.NOT_FOUND)
+    starve = os.environ.get("STANDIN_STARVE", "").split(",")
+    if args.record_id in starve or "*" in starve:
+        from bbb_migrate.recorder.capture import check_capture_speed
+        from bbb_migrate.recorder.errors import RecorderError
+
+        try:
+            check_capture_speed(0.54, 21.6)
+        except RecorderError as error:
+            result(error.code, error.message).write()
+            return int(error.code)
     try:
         reply = requests.get(args.url, timeout=10)
     except requests.RequestException as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +19,13 @@ def test_demo_ends_with_playable_mp4_files(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bbb_migrate.cli", "demo", "--output", str(out), "--copies", "2",
          "--json"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    summary = next(e for e in events if e["event"] == "summary")
+    summary = next((e for e in events if e["event"] == "summary"), {})
+    if done.returncode == 1 and all("cpu-starved" in f["reason"] for f in summary["failed"]):
+        load = os.getloadavg()[0]
+        pytest.skip(f"machine too busy for real time (load {load:.1f} on {os.cpu_count()} "
+                    f"cores): {summary['failed'][0]['reason']}")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert summary["done"] == 2 and summary["failed"] == []
     files = [Path(f) for f in events[-1]["files"]]
     assert events[-1]["event"] == "demo-files" and len(files) == 2
@@ -40,3 +45,31 @@ def test_demo_ends_with_playable_mp4_files(tmp_path: Path) -> None:
     kinds = [json.loads(line)["event"] for line in again.stdout.splitlines()
              if line.startswith("{")]
     assert "render-started" not in kinds and "resumed" in kinds
+
+
+def _demo(out: Path, *args: str) -> tuple[int, list[dict]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bbb_migrate.cli", "demo", "--output", str(out), "--copies", "2",
+         "--json", *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines()
+                             if line.startswith("{")]
+
+
+def test_demo_retry_failed_renders_the_failed_ones_again(tmp_path, standin, monkeypatch):
+    """A demo starved of CPU (the stand-in recorder says so) says how to retry; then does."""
+    out = tmp_path / "demo"
+    monkeypatch.setenv("STANDIN_STARVE", "*")
+    code, events = _demo(out)
+    assert code == 1
+    summary = next(e for e in events if e["event"] == "summary")
+    assert len(summary["failed"]) == 2 and "cpu-starved" in summary["failed"][0]["reason"]
+    files = events[-1]
+    assert files["event"] == "demo-files" and files["time"].endswith("Z")
+    assert files["retry_command"] == f"bbb-migrate demo --retry-failed --output {out}"
+    monkeypatch.delenv("STANDIN_STARVE")
+    code, events = _demo(out)  # without the flag, failed recordings stay failed
+    assert code == 1 and not [e for e in events if e["event"] == "render-started"]
+    code, events = _demo(out, "--retry-failed")
+    assert code == 0, events
+    assert next(e for e in events if e["event"] == "summary")["done"] == 2
+    assert len(events[-1]["files"]) == 2 and events[-1]["retry_command"] is None

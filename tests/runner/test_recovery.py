@@ -213,3 +213,19 @@ def test_recorders_die_with_a_killed_runner_and_render_again(world) -> None:
     starts = _starts(world["log"])
     assert sorted(starts) == sorted([*started, *world["ids"]])  # the cut ones once more
     assert len(list(world["ftp"].glob("*.mp4"))) == 3
+
+
+def test_a_starved_capture_is_retried_and_named_in_the_summary(world, monkeypatch) -> None:
+    starved = world["ids"][0]
+    monkeypatch.setenv("STANDIN_STARVE", starved)
+    code, events = _invoke("run", "-f", str(world["spec"]))
+    assert code == 1
+    summary = events[-1]
+    (failure,) = summary["failed"]
+    assert failure["record_id"] == starved and failure["attempts"] == 2  # retryable: retried
+    assert failure["reason"].startswith("cpu-starved after 2 attempt(s): capture ran at 0.54x")
+    assert summary["done"] == 2
+    monkeypatch.delenv("STANDIN_STARVE")  # a quieter machine: retry-failed then run succeeds
+    assert CliRunner().invoke(main, ["retry-failed", "-f", str(world["spec"])]).exit_code == 0
+    code, events = _invoke("run", "-f", str(world["spec"]))
+    assert code == 0 and events[-1]["done"] == 3

@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
+
+SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"  # noqa: S105
+
+
+def missing_credentials() -> str | None:
+    """What is missing for the operator to log in (kopf's two login paths), or None.
+
+    Checked before kopf starts: without credentials kopf would retry its login forever and print
+    two tracebacks, where the user needs one line saying what to provide.
+    """
+    if os.path.exists(SERVICE_ACCOUNT_TOKEN):
+        return None
+    kubeconfig = os.environ.get("KUBECONFIG", "")
+    if kubeconfig:
+        paths = [p for p in kubeconfig.split(os.pathsep) if p.strip()]
+        absent = [p for p in paths if not Path(p).expanduser().is_file()]
+        if absent or not paths:
+            return f"KUBECONFIG names no readable kubeconfig file ({', '.join(absent) or '-'})"
+        return None
+    if Path("~/.kube/config").expanduser().is_file():
+        return None
+    return ("no Kubernetes credentials: not in a cluster (no service account token at "
+            f"{SERVICE_ACCOUNT_TOKEN}) and no kubeconfig ($KUBECONFIG is unset and "
+            "~/.kube/config does not exist)")
 
 
 @click.command("operator")
@@ -30,6 +58,10 @@ def operator(namespaces: tuple[str, ...], clusterwide: bool, standalone: bool, l
 
     if not namespaces and not clusterwide:
         raise click.UsageError("give --namespace (repeatable) or --all-namespaces")
+    problem = missing_credentials()
+    if problem is not None:
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(2)
     kopf.configure(verbose=verbose, log_format=kopf.LogFormat[log_format.upper()], log_prefix=True,
                    log_refkey="k8s" if log_format == "json" else None)
     kopf.run(standalone=standalone, clusterwide=clusterwide,

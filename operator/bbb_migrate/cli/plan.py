@@ -32,6 +32,7 @@ from ..credentials import SecretError, resolve
 from ..models import Recording
 from ..source import BBBError, list_recordings
 from ..spec import Checksum, MigrationSpec, Mode, SpecError, load_spec, parse_spec
+from .options import spec_option
 
 EXIT_CONFIG = 2
 EXIT_SERVER = 3
@@ -60,8 +61,7 @@ def _setup_logging(verbose: bool) -> None:
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options shared by plan and export-csv."""
     options = [
-        click.option("-f", "--spec", "spec_path", type=click.Path(dir_okay=False),
-                     help="Migration spec (YAML); the flags below override it."),
+        spec_option(required=False, help="Migration spec (YAML); the flags below override it."),
         click.option("--source-url", help="BBB API URL as `bbb-conf --secret` prints it "
                      "(https://bbb.example.org/bigbluebutton/) or the server root."),
         click.option("--secret-env", help="Environment variable holding the BBB shared secret."),
@@ -184,7 +184,8 @@ def plan(spec_path: str | None, mode: str | None, fmt: str | None, as_json: bool
         elif fmt == "csv":
             planning.write_csv(result, sys.stdout)
         else:
-            planning.print_table(result, Console())
+            # not a terminal (a pipe, a file): the whole table, not squeezed to 80 columns
+            planning.print_table(result, Console(width=None if sys.stdout.isatty() else 400))
         if fmt != "table":
             _stderr().print(result.summary(), highlight=False)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from . import options
+
 EXIT_CONFIG = 2
 
 
@@ -57,10 +59,13 @@ def _load(spec_path: str) -> Any:
         _fail(str(exc))
 
 
-spec_option = click.option("-f", "--file", "spec_path", required=True, metavar="SPEC",
-                           help="Migration spec (YAML; a BBBMigration manifest works too).")
+spec_option = options.spec_option(
+    required=True, help="Migration spec (YAML; a BBBMigration manifest works too).")
 json_option = click.option("--json", "json_output", is_flag=True,
                            help="Machine-readable output: one JSON object per line.")
+status_json_option = click.option(
+    "--json", "json_output", is_flag=True,
+    help="Machine-readable output: one JSON object (phases, failures, in-flight recordings).")
 
 
 @click.command()
@@ -116,9 +121,10 @@ def _runner_pid(directory: Path) -> int | None:
 
 @click.command()
 @spec_option
-@json_option
+@status_json_option
 def status(spec_path: str, json_output: bool) -> None:
     """Where a migration stands, from its state file only (no server, no database)."""
+    from ..models import iso_utc
     from ..runner.progress import make_reporter
     from ..runner.statestore import StateError, StateStore
     from ..runner.summary import summarize
@@ -141,7 +147,7 @@ def status(spec_path: str, json_output: bool) -> None:
     if json_output:
         click.echo(json.dumps({
             "state_file": str(store.path), "mode": str(spec.mode), "running_pid": pid,
-            "planned_at": float(planned_at) if planned_at else None,
+            "planned_at": iso_utc(float(planned_at)) if planned_at else None,
             "in_flight": in_flight, **summary.to_dict(),
         }, default=str))
         return
@@ -162,8 +168,6 @@ def status(spec_path: str, json_output: bool) -> None:
 def retry_failed(spec_path: str, record_ids: tuple[str, ...]) -> None:
     """Queue failed recordings again (fresh attempt counters); then run the migration again."""
     from ..runner.statestore import STATE_FILE, StateError, StateStore
-    from ..state import Phase
-    from ..state import retry_failed as retry
 
     spec = _load(spec_path)
     directory = Path(spec.output.directory).expanduser()
@@ -172,20 +176,10 @@ def retry_failed(spec_path: str, record_ids: tuple[str, ...]) -> None:
     try:
         with StateStore.for_directory(directory) as store:
             store.lock()
-            wanted = set(record_ids)
-            known = set()
-            queued = 0
-            for row in store.load():
-                known.add(row.record_id)
-                if wanted and row.record_id not in wanted:
-                    continue
-                if row.state.phase is Phase.FAILED:
-                    store.save_state(retry(row.state), event="retry-requested",
-                                     detail={"previous_reason": row.state.reason})
-                    queued += 1
+            queued, unknown_ids = store.requeue_failed(set(record_ids))
     except StateError as exc:
         _fail(str(exc))
-    unknown = sorted(wanted - known)
+    unknown = sorted(unknown_ids)
     if unknown:
         click.echo(f"warning: not in this migration: {', '.join(unknown)}", err=True)
     click.echo(f"{queued} failed recording(s) queued again; run `bbb-migrate run -f "
@@ -197,9 +191,14 @@ def retry_failed(spec_path: str, record_ids: tuple[str, ...]) -> None:
               help="Folder for the demo's state, renders and the Pod recorder folder.")
 @click.option("--copies", default=3, show_default=True, type=click.IntRange(1, 50),
               help="How many copies of the sample recording to serve (distinct record IDs).")
-@click.option("--parallelism", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--parallelism", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Recordings rendered at once (each one is a browser rendering in real time).")
+@click.option("--retry-failed", is_flag=True,
+              help="First queue the recordings a previous demo run failed, to render them "
+                   "again (same --output).")
 @json_option
-def demo(output_dir: str, copies: int, parallelism: int, json_output: bool) -> None:
+def demo(output_dir: str, copies: int, parallelism: int, retry_failed: bool,
+         json_output: bool) -> None:
     """Start the BBB simulator with the sample recordings and migrate them here (claim mode).
 
     Ends with playable MP4 files in OUTPUT/recorder/ (Pod's recorder folder in claim mode) and
@@ -209,7 +208,7 @@ def demo(output_dir: str, copies: int, parallelism: int, json_output: bool) -> N
 
     try:
         status_code = run_demo(Path(output_dir), copies=copies, parallelism=parallelism,
-                               json_output=json_output)
+                               json_output=json_output, retry_failed=retry_failed)
     except _config_errors() as exc:
         _fail(str(exc))
     sys.exit(status_code)

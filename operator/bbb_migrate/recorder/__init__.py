@@ -128,7 +128,7 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
         result.exit_code = int(error.code)
         result.exit_class = error.code.exit_class
         result.message = error.message
-        if error.code == ExitCode.VERIFY:
+        if error.code in (ExitCode.VERIFY, ExitCode.CPU_STARVED):
             keep_part = False
     except Exception as error:  # a bug or an unexpected environment: retryable crash
         result.exit_code = int(ExitCode.CRASH)

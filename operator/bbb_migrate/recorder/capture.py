@@ -21,7 +21,18 @@ from ..contract import ExitCode
 from .errors import RecorderError
 from .procs import Child
 
+LOST_TOLERANCE_RATIO = 0.01
+LOST_TOLERANCE_SECONDS = 1.0
+"""How much real time a capture may lose before the render is refused as ``cpu-starved``: the
+same margin as the duration check of :func:`verify.verify`.
+
+A screen capture cannot catch up: what ffmpeg could not encode while the player played is lost
+(the demo on a loaded machine wrote 11.6 s of a 20 s recording, at 0.54x). So the recorder
+measures it and fails with the named, retryable ``cpu-starved`` instead of a vague duration
+mismatch; the next attempt, on a less busy machine or with less parallelism, succeeds."""
+
 _INPUT = re.compile(r"^Input #(\d+),")
+_CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
 _START = re.compile(r"start: (-?\d+(?:\.\d+)?)")
 
 
@@ -133,3 +144,33 @@ class Capture:
         except Exception:
             self.child.stop()
             raise RecorderError(ExitCode.CRASH, "ffmpeg did not finish the file") from None
+
+
+def capture_speed(progress: dict[str, str], start_at: float, stopped_at: float) -> float | None:
+    """Seconds of video ffmpeg wrote per second of real time since the play instant.
+
+    ``progress`` is ffmpeg's last ``-progress`` block (``out_time=HH:MM:SS.micro``), read after
+    it finished; ``start_at`` the trim instant (the file's t=0); ``stopped_at`` when ``q`` was
+    sent. 1.0 means it kept up; ffmpeg's own ``speed`` also counts the lead before play, so it is
+    not used. None when ffmpeg reported no time (the check is then skipped).
+    """
+    match = _CLOCK.match(progress.get("out_time", "").strip())
+    wall = stopped_at - start_at
+    if match is None or wall <= 0:
+        return None
+    hours, minutes, seconds = match.groups()
+    return (int(hours) * 3600 + int(minutes) * 60 + float(seconds)) / wall
+
+
+def check_capture_speed(speed: float | None, wall: float) -> None:
+    """Raise the named ``cpu-starved`` failure when the capture fell behind real time by more
+    than the duration check tolerates (``wall``: seconds since the play instant)."""
+    if speed is None:
+        return
+    lost = wall * (1.0 - speed)
+    if lost > max(wall * LOST_TOLERANCE_RATIO, LOST_TOLERANCE_SECONDS):
+        raise RecorderError(
+            ExitCode.CPU_STARVED,
+            f"capture ran at {speed:.2f}x of real time, {lost:.1f} s of "
+            f"{wall:.1f} s lost (the machine was too busy to encode as the recording played; "
+            "retried later, or lower recorder.parallelism)")

@@ -27,7 +27,13 @@ from playwright.sync_api import sync_playwright
 
 from ..contract import ExitCode
 from .browser import start_chromium
-from .capture import Capture, VideoSettings, ffmpeg_command
+from .capture import (
+    Capture,
+    VideoSettings,
+    capture_speed,
+    check_capture_speed,
+    ffmpeg_command,
+)
 from .display import SINK, start_pulseaudio, start_xvfb
 from .errors import RecorderError
 from .log import EventLog
@@ -125,6 +131,7 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                 log.warning("clock-slip", seconds=round(slip, 3),
                             hint="the media clock fell behind real time (a starved machine or "
                                  "a slow media server): the picture stuttered there")
+            stopped_at = time.time()
             status = capture.finish(timeout=max(120.0, duration * 0.05))
             facts["ffmpeg_progress"] = {
                 k: v for k, v in capture.progress().items()
@@ -133,6 +140,10 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             if status != 0:
                 raise RecorderError(ExitCode.CRASH, f"ffmpeg exited with status {status}: "
                                     + " | ".join(capture.state.last_lines[-3:]))
+            speed = capture_speed(capture.progress(), start_at, stopped_at)
+            facts["capture_speed"] = round(speed, 4) if speed is not None else None
+            log.info("captured", speed=facts["capture_speed"])
+            check_capture_speed(speed, stopped_at - start_at)
             with contextlib.suppress(PlaywrightError):
                 browser.close()
         return facts

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..models import iso_utc
 from ..simulator.catalogue import record_id_for
 from ..spec import parse_spec
 from .executor import Executor, RunnerError
@@ -90,12 +91,27 @@ def demo_spec(api_url: str, output: Path, parallelism: int) -> dict:
     }
 
 
+def requeue_failed(output: Path) -> int:
+    """``demo --retry-failed``: queue the demo's failed recordings again; how many."""
+    if not (output / STATE_FILE).exists():
+        return 0
+    with StateStore.for_directory(output) as store:
+        store.lock()
+        queued, _ = store.requeue_failed()
+    return queued
+
+
 def run_demo(output: Path, *, copies: int = 3, parallelism: int = 2,
-             json_output: bool = False) -> int:
-    """Serve the sample, migrate it into ``output``; returns the runner's exit status."""
+             json_output: bool = False, retry_failed: bool = False) -> int:
+    """Serve the sample, migrate it into ``output``; returns the runner's exit status.
+
+    ``retry_failed``: first queue the recordings a previous demo run failed (a loaded machine
+    may have starved their real-time capture), so that this run renders them again.
+    """
     from ..simulator import Simulator, SimulatorConfig
 
     output = output.expanduser().resolve()
+    queued = requeue_failed(output) if retry_failed else 0
     (output / "recorder").mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(16)
     os.environ[SECRET_ENV] = secret  # the spec names the variable, never the value
@@ -113,16 +129,22 @@ def run_demo(output: Path, *, copies: int = 3, parallelism: int = 2,
         try:
             spec = parse_spec(demo_spec(simulator.api_url, output, parallelism), origin="demo")
             reporter.event("info", message=f"demo: simulator at {simulator.api_url}, "
-                                              f"{copies} recording(s), output {output}")
+                                              f"{copies} recording(s), output {output}"
+                                              + (f", {queued} failed one(s) queued again"
+                                                 if retry_failed else ""))
             status = Executor(spec, reporter).run()
         finally:
             simulator.stop()
     videos = sorted((output / "recorder").rglob("*.mp4"))
+    again = (f"bbb-migrate demo --retry-failed --output {output}" if status == 1 else None)
     if json_output:
-        print(json.dumps({"event": "demo-files", "files": [str(v) for v in videos]}))
+        print(json.dumps({"event": "demo-files", "time": iso_utc(datetime.now(UTC)),
+                          "files": [str(v) for v in videos], "retry_command": again}))
     else:
         print(f"\nPlayable MP4 files in {output / 'recorder'}:")
         for video in videos:
             size = video.stat().st_size / 1e6
             print(f"  {video.relative_to(output / 'recorder')}  ({size:.1f} MB)")
+        if again:
+            print(f"\nSome recordings failed (reasons above). Render them again: {again}")
     return status

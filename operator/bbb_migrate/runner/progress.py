@@ -28,6 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from ..models import iso_utc
 from .summary import Summary
 
 PHASE_ORDER = ("Pending", "Rendering", "Rendered", "Published", "Skipped", "Failed")
@@ -141,7 +142,7 @@ class JsonReporter(Reporter):
 
     def _write(self, data: dict[str, Any]) -> None:
         data = {"event": data.pop("event"),
-                "time": datetime.now(UTC).isoformat().replace("+00:00", "Z"), **data}
+                "time": iso_utc(datetime.now(UTC)), **data}
         self.stream.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
         self.stream.flush()
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import Playback, PreviewImage, Recording
-from ..state import Action, RecordingState
+from ..state import Action, Phase, RecordingState, retry_failed
 
 STATE_FILE = "state.sqlite"
 LOCK_FILE = "state.lock"
@@ -338,6 +338,24 @@ class StateStore:
                     (now, state.record_id, event,
                      json.dumps(detail, sort_keys=True) if detail is not None else ""),
                 )
+
+    def requeue_failed(self, record_ids: set[str] | None = None) -> tuple[int, set[str]]:
+        """Queue Failed recordings again with fresh attempt counters (``retry-failed``).
+
+        Only ``record_ids`` when given. Returns how many were queued and the given IDs this
+        migration does not know. Call :meth:`lock` first: a running runner must not race it.
+        """
+        known: set[str] = set()
+        queued = 0
+        for row in self.load():
+            known.add(row.record_id)
+            if record_ids and row.record_id not in record_ids:
+                continue
+            if row.state.phase is Phase.FAILED:
+                self.save_state(retry_failed(row.state), event="retry-requested",
+                                detail={"previous_reason": row.state.reason})
+                queued += 1
+        return queued, set(record_ids or ()) - known
 
     def counts(self) -> dict[str, int]:
         """Recordings per phase."""

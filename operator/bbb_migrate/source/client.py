@@ -27,7 +27,7 @@ import urllib3.exceptions
 
 from ..models import Recording
 from .checksum import ALGORITHMS, sign
-from .errors import BBBError
+from .errors import BBBError, connection_cause
 from .xmlparse import Reply, parse_reply
 
 log = logging.getLogger(__name__)
@@ -140,14 +140,13 @@ class BBBClient:
             raise BBBError(self.server, "timeout",
                            f"no answer within {self.timeout:g} s", retryable=True) from None
         except requests.RequestException as exc:
-            raise BBBError(self.server, "connectionError", _describe(exc), retryable=True
-                           ) from None
+            raise BBBError(self.server, "connectionError", connection_cause(exc),
+                           retryable=True) from None
         with resp:
             if resp.status_code >= 400:
                 raise BBBError(self.server, f"http{resp.status_code}",
                                f"HTTP {resp.status_code} {resp.reason or ''}".strip()
-                               + (" (a proxy timeout? raise it for long listings)"
-                                  if resp.status_code in (404, 502, 504) else ""),
+                               + _HTTP_HINTS.get(resp.status_code, ""),
                                retryable=resp.status_code >= 500)
             resp.raw.decode_content = True
             try:
@@ -333,6 +332,15 @@ def _merge(first: Recording, other: Recording) -> Recording:
         return first
     metadata = {**other.metadata, **first.metadata}
     return replace(first, playbacks=first.playbacks + extra, metadata=metadata)
+
+
+_HTTP_HINTS = {
+    404: " (wrong URL path? give the API URL as `bbb-conf --secret` prints it, e.g. "
+         "https://bbb.example.org/bigbluebutton/; less often, a proxy timing out a long "
+         "listing)",
+    502: " (a proxy timeout? raise it for long listings)",
+    504: " (a proxy timeout? raise it for long listings)",
+}
 
 
 def _describe(exc: BaseException) -> str:
