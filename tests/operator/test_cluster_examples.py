@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cluster"
 
 
 async def _apply(cluster, name: str, secrets: dict[tuple[str, str], str], sim,
-                 **spec_changes) -> dict:
+                 recorder_path: Path | None = None) -> dict:
     documents = [d for d in yaml.safe_load_all((EXAMPLES / name).read_text()) if d]
     for doc in documents:
         if doc["kind"] == "Secret":
@@ -33,12 +33,8 @@ async def _apply(cluster, name: str, secrets: dict[tuple[str, str], str], sim,
     (migration,) = [d for d in documents if d["kind"] == "BBBMigration"]
     spec = migration["spec"]
     spec["source"]["url"] = sim.api_url
-    for path, value in spec_changes.items():
-        *parents, key = path.split(".")
-        node = spec
-        for parent in parents:
-            node = node[parent]
-        node[key] = value
+    if recorder_path is not None:
+        spec["pod"]["claim"]["recorderPath"] = str(recorder_path)
     await cluster.create_migration(migration["metadata"]["name"], spec)
     return migration
 
@@ -64,7 +60,7 @@ async def test_claim_example(cluster, operator_process, simulator, dbs, tmp_path
     migration = await _apply(
         cluster, "claim.yaml", {("bbb-source", "secret"): BBB_SECRET,
                                 ("pod-database", "url"): pod.url},
-        simulator, **{"pod.claim.recorderPath": str(ftp)})
+        simulator, recorder_path=ftp)
     m = await _ready(cluster, migration["metadata"]["name"], "DryRun", operator_process)
     assert m["status"]["plan"]["listed"] >= 29  # the catalogue has one malformed one
     assert await cluster.jobs() == []

@@ -23,15 +23,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "local"
 pub = publish_db()
 
 
-def _example(name: str, sim: Simulator, tmp_path: Path, **changes) -> Path:
+def _example(name: str, sim: Simulator, tmp_path: Path, recorder_path: Path | None = None) -> Path:
     data = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
     data["source"]["url"] = sim.api_url
-    for path, value in changes.items():
-        *parents, key = path.split(".")
-        node = data
-        for parent in parents:
-            node = node[parent]
-        node[key] = value
+    if recorder_path is not None:
+        data["pod"]["claim"]["recorderPath"] = str(recorder_path)
     target = tmp_path / name
     target.write_text(yaml.safe_dump(data), encoding="utf-8")
     return target
@@ -56,7 +52,7 @@ def test_claim_example_renders_into_the_recorder_folder(tmp_path, monkeypatch) -
     monkeypatch.setenv("BBB_SECRET", SECRET)
     config = SimulatorConfig(secret=SECRET, published_dir=served, video_dir=served)
     with Simulator(config) as sim:
-        spec = _example("claim.yaml", sim, tmp_path, **{"pod.claim.recorderPath": str(ftp)})
+        spec = _example("claim.yaml", sim, tmp_path, recorder_path=ftp)
         for command in (["plan", "-f", str(spec)], ["run", "-f", str(spec), "--json"]):
             result = CliRunner().invoke(main, command)
             assert result.exit_code == 0, result.output
