@@ -4,6 +4,11 @@ file's list of verbs).
 kopf is not an API client: it logs in (see :mod:`.main`) and watches. This module uses the
 ``kubernetes`` client, synchronous, so every call runs in a worker thread (``asyncio.to_thread``);
 a sync call in the event loop would block the watches.
+
+Every call carries ``_request_timeout`` (connect, read): an API server that accepts the
+connection and never answers would otherwise hold a migration's thread for ever. A call that
+times out raises :class:`KubeApiTimeout`, which the scheduler reports (Degraded
+``KubernetesAPITimeout``) and retries on its next pass.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import kopf
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import MaxRetryError, ProtocolError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from ..credentials import SecretError, SecretKeySelector
 from ..spec import API_GROUP, API_VERSION
@@ -47,10 +55,18 @@ def configuration(info: kopf.ConnectionInfo) -> client.Configuration:
     return config
 
 
+class KubeApiTimeout(Exception):
+    """The API server did not answer one call within its request timeout (retryable)."""
+
+
+DEFAULT_TIMEOUT = 30.0
+
+
 class KubeApi:
     """Thin, counted wrappers over the API calls the operator makes."""
 
-    def __init__(self, config: client.Configuration) -> None:
+    def __init__(self, config: client.Configuration, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.timeout = timeout
         self.client = client.ApiClient(config)
         self.custom = client.CustomObjectsApi(self.client)
         self.batch = client.BatchV1Api(self.client)
@@ -60,13 +76,25 @@ class KubeApi:
         """Release the connection pool."""
         self.client.close()
 
+    @contextmanager
+    def _call(self, verb: str, resource: str) -> Iterator[None]:
+        """Count one call; a timeout (or a connection that hangs up) becomes KubeApiTimeout."""
+        try:
+            with metrics.api_call(verb, resource):
+                yield
+        except (Urllib3Timeout, MaxRetryError, ProtocolError) as exc:
+            raise KubeApiTimeout(
+                f"Kubernetes API: {verb} {resource}: no answer from the API server "
+                f"({type(exc).__name__}; request timeout {self.timeout:g} s)") from exc
+
     # -- children ---------------------------------------------------------------------------
     def create_child(self, namespace: str, body: dict[str, Any]) -> bool:
         """Create a BBBRecording; False when it already exists (planned before a restart)."""
         try:
-            with metrics.api_call("create", "bbbrecordings"):
+            with self._call("create", "bbbrecordings"):
                 self.custom.create_namespaced_custom_object(
-                    API_GROUP, API_VERSION, namespace, CHILD_PLURAL, body)
+                    API_GROUP, API_VERSION, namespace, CHILD_PLURAL, body,
+                    _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 409:
                 return False
@@ -76,9 +104,10 @@ class KubeApi:
     def get_child(self, namespace: str, name: str) -> dict[str, Any] | None:
         """One BBBRecording (its full spec, with the listed recording), or None."""
         try:
-            with metrics.api_call("get", "bbbrecordings"):
+            with self._call("get", "bbbrecordings"):
                 return self.custom.get_namespaced_custom_object(
-                    API_GROUP, API_VERSION, namespace, CHILD_PLURAL, name)
+                    API_GROUP, API_VERSION, namespace, CHILD_PLURAL, name,
+                    _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -86,22 +115,25 @@ class KubeApi:
 
     def patch_child_status(self, namespace: str, name: str, status: dict[str, Any]) -> None:
         """Merge-patch a BBBRecording's status subresource."""
-        with metrics.api_call("patch", "bbbrecordings/status"):
+        with self._call("patch", "bbbrecordings/status"):
             self.custom.patch_namespaced_custom_object_status(
-                API_GROUP, API_VERSION, namespace, CHILD_PLURAL, name, {"status": status})
+                API_GROUP, API_VERSION, namespace, CHILD_PLURAL, name, {"status": status},
+                _request_timeout=self.timeout)
 
     def patch_migration_status(self, namespace: str, name: str, status: dict[str, Any]) -> None:
         """Merge-patch a BBBMigration's status subresource."""
-        with metrics.api_call("patch", "bbbmigrations/status"):
+        with self._call("patch", "bbbmigrations/status"):
             self.custom.patch_namespaced_custom_object_status(
-                API_GROUP, API_VERSION, namespace, PLURAL, name, {"status": status})
+                API_GROUP, API_VERSION, namespace, PLURAL, name, {"status": status},
+                _request_timeout=self.timeout)
 
     # -- jobs -------------------------------------------------------------------------------
     def create_job(self, namespace: str, body: dict[str, Any]) -> bool:
         """Create a Job; False when it already exists (deterministic name: no duplicate)."""
         try:
-            with metrics.api_call("create", "jobs"):
-                self.batch.create_namespaced_job(namespace, body)
+            with self._call("create", "jobs"):
+                self.batch.create_namespaced_job(namespace, body,
+                                                 _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 409:
                 return False
@@ -111,8 +143,9 @@ class KubeApi:
     def get_job(self, namespace: str, name: str) -> dict[str, Any] | None:
         """A Job as a plain dict, or None when it is gone (TTL, or never created)."""
         try:
-            with metrics.api_call("get", "jobs"):
-                job = self.batch.read_namespaced_job(name, namespace)
+            with self._call("get", "jobs"):
+                job = self.batch.read_namespaced_job(name, namespace,
+                                                     _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -121,10 +154,10 @@ class KubeApi:
 
     def job_pods(self, namespace: str, job: str) -> list[dict[str, Any]]:
         """The pods of one Job (for the recorder's exit code when no result JSON exists)."""
-        with metrics.api_call("list", "pods"):
+        with self._call("list", "pods"):
             response = self.core.list_namespaced_pod(
                 namespace, label_selector=f"batch.kubernetes.io/job-name={job}",
-                _preload_content=False)
+                _preload_content=False, _request_timeout=self.timeout)
         # Plain JSON: only a few status fields are read, no need for full model validation.
         return json.loads(response.data).get("items") or []
 
@@ -138,8 +171,9 @@ class KubeApi:
 
         def read(selector: SecretKeySelector) -> str:
             try:
-                with metrics.api_call("get", "secrets"):
-                    secret = self.core.read_namespaced_secret(selector.name, namespace)
+                with self._call("get", "secrets"):
+                    secret = self.core.read_namespaced_secret(
+                        selector.name, namespace, _request_timeout=self.timeout)
             except ApiException as exc:
                 if exc.status == 404:
                     raise SecretError(

@@ -35,6 +35,8 @@ class OperatorConfig:
     kueue_window_factor: int = 4
     kueue_window_max: int = 1000
     metrics_port: int = 8080
+    api_timeout_seconds: float = 30.0
+    """``_request_timeout`` of every Kubernetes API call (a hung API server fails the pass)."""
     recorder_image: str = ""
     """Recorder image used when the spec keeps the default one (the chart pins its version)."""
     recorder_pull_policy: str = "IfNotPresent"
@@ -55,6 +57,7 @@ class OperatorConfig:
             kueue_window_factor=_env_int("BBB_MIGRATE_KUEUE_WINDOW_FACTOR", 4),
             kueue_window_max=_env_int("BBB_MIGRATE_KUEUE_WINDOW_MAX", 1000),
             metrics_port=_env_int("BBB_MIGRATE_METRICS_PORT", 8080),
+            api_timeout_seconds=_env_float("BBB_MIGRATE_API_TIMEOUT_SECONDS", 30.0),
             recorder_image=os.environ.get("BBB_MIGRATE_RECORDER_IMAGE", ""),
             recorder_pull_policy=os.environ.get("BBB_MIGRATE_RECORDER_IMAGE_PULL_POLICY",
                                                 "IfNotPresent"),

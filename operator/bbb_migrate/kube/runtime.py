@@ -29,7 +29,8 @@ class Runtime:
             if self._api is None:
                 if self.connection is None:
                     raise kopf.TemporaryError("not logged in to the API server yet", delay=1)
-                self._api = KubeApi(configuration(self.connection))
+                self._api = KubeApi(configuration(self.connection),
+                                    timeout=self.config.api_timeout_seconds)
             return self._api
 
     def relogin(self, info: kopf.ConnectionInfo) -> None:

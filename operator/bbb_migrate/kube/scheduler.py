@@ -37,7 +37,7 @@ from ..spec import MigrationSpec, Mode, SpecError, parse_spec
 from ..state import IN_FLIGHT, Phase, RecordingState, Step
 from . import jobs, metrics
 from . import status as st
-from .api import KubeApi, chunks
+from .api import KubeApi, KubeApiTimeout, chunks
 from .config import OperatorConfig
 from .recordings import ChildView, child_body, recording_from_dict, state_to_status
 
@@ -205,6 +205,8 @@ class Scheduler:
             except ApiException as exc:
                 problem = Degraded("KubernetesAPIError",
                                    f"Kubernetes API error {exc.status} {exc.reason}")
+            except KubeApiTimeout as exc:
+                problem = Degraded("KubernetesAPITimeout", str(exc))
             except Degraded as exc:
                 problem = exc
             except OSError as exc:
@@ -315,11 +317,15 @@ class Scheduler:
             ]
         return summary
 
+    def _csv_path(self, spec: MigrationSpec) -> Path:
+        """Where the export-csv file goes on the shared volume."""
+        return self.work_dir(spec) / f"{contract.safe_name(self.name)}.csv"
+
     def _csv(self, spec: MigrationSpec, plan: Any) -> str:
         """Write the export-csv file on the shared volume; owners from Moodle when configured."""
         from ..csvexport import write_csv
 
-        path = self.work_dir(spec) / f"{contract.safe_name(self.name)}.csv"
+        path = self._csv_path(spec)
         path.parent.mkdir(parents=True, exist_ok=True)
         owners = None
         publisher = None
@@ -335,7 +341,8 @@ class Scheduler:
         plan = self._make_plan(spec)
         summary = self._plan_summary(plan, current, sample=True)
         if spec.mode is Mode.EXPORT_CSV:
-            summary["csvPath"] = self._csv(spec, plan)
+            # Where the real run will write it: a dry run writes nothing, the CSV included.
+            summary["csvPath"] = str(self._csv_path(spec))
         self.post("Normal", "DryRunPlanned", "dry run: " + plan.summary())
         for item in plan.items[:20]:
             self.post("Normal", "DryRunItem",

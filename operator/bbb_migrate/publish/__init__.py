@@ -357,16 +357,16 @@ class Publisher:
                                        admin_username=self.spec.pod.admin_username,
                                        site_id=self.spec.pod.site_id)
                 report.warnings.extend(found.warnings)
-                # (key, Pod user id or None for a user a dry run would create, label)
-                targets: dict[object, tuple[int | None, str]] = {
-                    uid: (uid, "") for uid in found.pod_user_ids}
+                # (key, Pod user id or None for a user a dry run would create, username)
+                targets: dict[object, tuple[int | None, str]] = {}
+                for uid, username, shown in self._pod_users(writer, found.pod_user_ids):
+                    targets[uid] = (uid, username)
+                    report.owners.append(shown)
                 for user in found.moodle_users:
                     uid = writer.ensure_user(user, report.writes)
                     targets.setdefault(uid if uid is not None else user.username,
                                        (uid, user.username))
                     report.owners.append(user.display())
-                if found.source != owners.MOODLE:
-                    report.owners.extend(self._display_pod_users(writer, found.pod_user_ids))
                 writer.ensure_external_recordings(
                     name=name, start=recording.start_time, source_url=item.source_url,
                     owners=list(targets.values()), site_id=found.site_id, writes=report.writes)
@@ -379,14 +379,15 @@ class Publisher:
             self._write_notices(found.directory, found.server, found.activities, notice.html,
                                 report)
 
-    def _display_pod_users(self, writer: PodWriter, ids: list[int]) -> list[str]:
-        shown = []
+    def _pod_users(self, writer: PodWriter, ids: list[int]) -> list[tuple[int, str, str]]:
+        """(id, username, ``First Last (username)``) of existing Pod owners (meeting, admin)."""
+        found = []
         for uid in ids:
             row = writer.conn.query_one(
                 "SELECT first_name, last_name, username FROM auth_user WHERE id = %s", (uid,))
             if row is not None:
-                shown.append(f"{row[0]} {row[1]} ({row[2]})")
-        return shown
+                found.append((uid, row[2], f"{row[0]} {row[1]} ({row[2]})"))
+        return found
 
     def _write_notices(self, directory: MoodleDirectory, server: str,
                        activities: list[Activity], html: str, report: PublishReport) -> None:

@@ -238,7 +238,8 @@ class PodWriter:
     ) -> int:
         """One ``ExternalRecording`` per (source URL, owner), like Pod's filter-then-create.
 
-        ``owners`` are (Pod user id, label); the id is None for a user a dry run would create.
+        ``owners`` are (Pod user id, username); the id is None for a user a dry run would
+        create. The rows show the username beside the id (``owner_id=1 (admin)``).
         Two publishers of the same recording (two migrations over one server, an operator and a
         local run) must not both insert: see :meth:`_existing_owners`. Returns how many rows were
         (or would be) added.
@@ -267,15 +268,18 @@ class PodWriter:
                 "site_id": site_id,
                 "uploaded_to_pod_by_id": None,
             }
+            owner = (f"<id of new user {label!r}>" if owner_id is None
+                     else f"{owner_id} ({label})" if label else str(owner_id))
             if self.dry_run:
                 self._insert("import_video_externalrecording", values, writes,
-                             {"owner_id": f"<id of new user {label!r}>"} if owner_id is None
-                             else None)
-            rows_to_add.append(values)
+                             {"owner_id": owner})
+            rows_to_add.append((values, owner))
         if rows_to_add and not self.dry_run:
-            new_ids = self.conn.insert_many("import_video_externalrecording", rows_to_add)
-            for new_id, values in zip(new_ids, rows_to_add, strict=True):
-                shown = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
+            new_ids = self.conn.insert_many("import_video_externalrecording",
+                                            [values for values, _ in rows_to_add])
+            for new_id, (values, owner) in zip(new_ids, rows_to_add, strict=True):
+                shown = ", ".join(f"{k}={owner if k == 'owner_id' else _show(v)}"
+                                  for k, v in values.items())
                 writes.append(f"pod import_video_externalrecording: inserted id={new_id} "
                               f"({shown})")
         return len(rows_to_add)

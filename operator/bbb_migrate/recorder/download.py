@@ -5,11 +5,18 @@ Accepts what Pod accepts: the playback's index page (``/playback/video/<id>/``, 
 to it (ESR/Scalelite ``/recording/<id>/video?token=…``), or the media file itself. The part file
 and a small state file survive the process, so a later attempt resumes instead of restarting
 (``If-Range`` makes the server send the whole file again if it changed meanwhile).
+
+The deadline bounds every wait, not only the gaps between requests: each request's timeouts
+are cut to the time left, the body is read one network read at a time (``read1``) with the
+socket's timeout cut to the time left, and the deadline is checked after each read. A server
+that trickles a few bytes a second (never idle long enough for a read timeout) fails at the
+deadline with ``DEADLINE``, not hours later.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from ..contract import ExitCode
 from .errors import RecorderError
@@ -41,8 +49,18 @@ class _SourceFinder(HTMLParser):
                 self.src = src
 
 
-def resolve_media_url(session: requests.Session, url: str, timeout: float) -> str:
+def _time_left(deadline: float, stage: str) -> float:
+    """Seconds until the deadline, or the contract's DEADLINE failure once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise RecorderError(ExitCode.DEADLINE, f"deadline passed while {stage}")
+    return left
+
+
+def resolve_media_url(session: requests.Session, url: str, timeout: float,
+                      deadline: float = math.inf) -> str:
     """Follow an index page or token URL to the media file's URL."""
+    timeout = min(timeout, _time_left(deadline, "resolving the video URL"))
     try:
         response = session.get(url, stream=True, timeout=timeout, allow_redirects=True)
     except requests.RequestException as error:
@@ -66,7 +84,7 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
     """Fetch ``url`` into ``part`` (resuming it if it exists); return facts for the result."""
     session = session or requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    media_url = resolve_media_url(session, url, timeout)
+    media_url = resolve_media_url(session, url, timeout, deadline)
     log.info("download-start", media_url=media_url)
     state_file = part.with_name(part.name + ".json")
     state = _load_state(state_file, media_url)
@@ -79,8 +97,7 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
     total: int | None = state.get("total")
     restarted = False  # restarted from zero after a 416 (at most once)
     while True:
-        if time.monotonic() > deadline:
-            raise RecorderError(ExitCode.DEADLINE, "deadline passed while downloading")
+        left = _time_left(deadline, "downloading")
         have = part.stat().st_size if part.exists() else 0
         if total is not None and have == total:
             break
@@ -90,7 +107,8 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
             if state.get("validator"):
                 headers["If-Range"] = state["validator"]
         try:
-            with session.get(media_url, headers=headers, stream=True, timeout=timeout) as response:
+            with session.get(media_url, headers=headers, stream=True,
+                             timeout=min(timeout, left)) as response:
                 if response.status_code == 416:
                     if total is not None and have >= total:
                         break
@@ -114,8 +132,7 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
                 with part.open("r+b" if have else "wb") as handle:
                     handle.seek(have)
                     handle.truncate()
-                    for chunk in response.iter_content(CHUNK):
-                        handle.write(chunk)
+                    _copy_body(response, handle, timeout, deadline)
             have = part.stat().st_size
             if total is None or have >= total:
                 break
@@ -132,7 +149,8 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
             resumes += 1
             log.warning("download-interrupted", have=have, total=total, failures=failures,
                         error=str(error)[:200])
-            time.sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
+            pause = min(30.0, 0.5 * 2 ** (failures - 1))
+            time.sleep(min(pause, _time_left(deadline, "downloading")))
     have = part.stat().st_size
     if total is not None and have != total:
         raise RecorderError(ExitCode.NETWORK, f"size {have} differs from Content-Length {total}")
@@ -140,6 +158,32 @@ def download(url: str, part: Path, log: EventLog, *, timeout: float, deadline: f
     log.info("download-done", size=have, resumes=resumes)
     return {"media_url": media_url, "resumes": resumes, "resumed_from_bytes": resumed_from,
             "content_length": total}
+
+
+def _copy_body(response: requests.Response, handle: Any, timeout: float,
+               deadline: float) -> None:
+    """Write the body to ``handle`` one network read at a time, never past the deadline.
+
+    ``read1`` returns what one read of the socket gave (at most ``CHUNK``), so the deadline is
+    checked however slowly the bytes come; before each read the socket's timeout is cut to the
+    time left, so a server that stops sending cannot hold the read past the deadline either.
+    """
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    while True:
+        left = _time_left(deadline, "downloading")
+        if sock is not None:
+            sock.settimeout(max(0.05, min(timeout, left)))
+        try:
+            chunk = raw.read1(CHUNK, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as error:
+            _time_left(deadline, "downloading")  # the deadline, if that is what ran out
+            raise requests.Timeout(f"no data for {timeout:g} s") from error
+        except (urllib3.exceptions.ProtocolError, OSError) as error:
+            raise requests.ConnectionError(str(error)) from error
+        if not chunk:
+            return
+        handle.write(chunk)
 
 
 def _total_size(response: requests.Response, have: int) -> int | None:

@@ -47,6 +47,7 @@ from .players import (
 )
 from .procs import Child, TreeMeter
 from .source import Target, http_failure
+from .watchdog import GuardedPage, Watchdog
 
 POLL_SECONDS = 0.25
 METER_SECONDS = 2.0
@@ -61,6 +62,7 @@ class RenderOptions:
     content_rate: int = 50  # bbb-playback f= (content redraws per second)
     audio_delay: float = 0.0  # seconds added to the sound's position (see docs/recorder.md)
     lead_seconds: float = 2.0  # ffmpeg opens its devices this long before play
+    evaluate_timeout: float = 30.0  # one page.evaluate; the browser is killed past it
 
 
 def render(target: Target, output: Path, duration: float, options: RenderOptions,
@@ -72,6 +74,7 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
     work = Path(tempfile.mkdtemp(prefix="bbb-record-"))
     children: list[Child] = []
     facts: dict[str, Any] = {"player": form.name}
+    watchdog: Watchdog | None = None
 
     def child_line(name: str, line: str) -> None:
         log.debug("child-output", child=name, line=line[:500])
@@ -89,11 +92,15 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                                             pulse_server, child_line)
         children.append(chromium)
         log.info("started", display=display, chromium_pid=chromium.pid)
+        # Every Playwright call below is bounded: by its own timeout and never past the deadline.
+        watchdog = Watchdog(chromium.stop, deadline)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.connect_over_cdp(endpoint, timeout=60_000)
+            with watchdog.bound(65, "connecting to Chromium"):
+                browser = playwright.chromium.connect_over_cdp(endpoint, timeout=60_000)
             facts["chromium_version"] = f"Chromium {browser.version}"
             context = browser.contexts[0]
             page = context.pages[0] if context.pages else context.new_page()
+            guarded = GuardedPage(page, watchdog, options.evaluate_timeout)
             # Hide overlays and the pointer from the first paint: a pointer resting over the play
             # button when the page appears would leave a native tooltip in the frame.
             context.add_init_script(script=style_script(form.hide_css))
@@ -104,26 +111,27 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                 url = with_content_rate(url, options.content_rate)
             log.info("loading", url=url)
             try:
-                response = page.goto(url, wait_until="domcontentloaded",
-                                     timeout=options.load_timeout * 1000)
+                with watchdog.bound(options.load_timeout + 5, "loading the page"):
+                    response = page.goto(url, wait_until="domcontentloaded",
+                                         timeout=options.load_timeout * 1000)
             except PlaywrightError as error:
                 raise http_failure(error, None, "playback page") from error
             if response is None or response.status >= 400:
                 raise http_failure(None, response.status if response else None, "playback page")
-            _wait_ready(page, form, options.load_timeout, check_deadline)
-            page.evaluate(PRIME_JS, form.media_selector)
-            _wait_media(page, form.media_selector, options.load_timeout, options.stall_seconds,
-                        check_deadline)
+            _wait_ready(guarded, form, options.load_timeout, check_deadline)
+            guarded.evaluate(PRIME_JS, form.media_selector)
+            _wait_media(guarded, form.media_selector, options.load_timeout,
+                        options.stall_seconds, check_deadline)
             log.info("ready", player=form.name)
 
             capture, start_at = _start_capture(display, pulse_server, output, options, log,
                                                child_line)
             children.append(capture.child)
             facts["input_skew_seconds"] = capture.input_skew
-            clicked = page.evaluate(PLAY_AT_JS, [start_at, form.play_selector,
-                                                 form.media_selector])
+            clicked = guarded.evaluate(PLAY_AT_JS, [start_at, form.play_selector,
+                                                    form.media_selector])
             log.info("playing", click_delay=round(clicked - start_at, 4))
-            epoch, slip = _watch(page, form.media_selector, duration, options, log, deadline,
+            epoch, slip = _watch(guarded, form.media_selector, duration, options, log, deadline,
                                  meter, crashed, children, capture)
             facts["play_latency_seconds"] = round(epoch - start_at, 4)
             facts["clock_slip_seconds"] = round(slip, 4)
@@ -148,6 +156,8 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                 browser.close()
         return facts
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         meter.sample()
         for child in reversed(children):
             child.stop()

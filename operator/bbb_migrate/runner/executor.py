@@ -652,6 +652,8 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
     counts: dict[str, int] = {}
     try:
         publisher.check()  # before the server is asked anything
+        if getattr(publisher, "notice_plan", None):
+            reporter.event("info", message=publisher.notice_plan)
         reporter.event("listing", url=spec.source.url)
         recordings = list_recordings(spec.source, secret, progress=reporter.listing(),
                                      save_cache=False)
@@ -672,8 +674,10 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
                 writes.append(f"{item.action} {item.source_url} → {rendered}")
             report = publisher.publish(item, rendered)
             writes += list(report.writes)
+            # The owners and their warnings, as the real run would print them.
             reporter.event("would", record_id=item.record_id, name=item.recording.name,
-                           action=str(item.action), writes=writes)
+                           action=str(item.action), writes=writes, owners=list(report.owners),
+                           warnings=list(report.warnings))
     finally:
         publisher.close()
     if spec.mode is Mode.EXPORT_CSV:

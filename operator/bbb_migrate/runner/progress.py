@@ -200,6 +200,9 @@ def _describe(kind: str, fields: dict[str, Any]) -> str | None:
         case "would":
             writes = fields.get("writes") or []
             lines = [f"{label}: would {fields.get('action')}"]
+            if fields.get("owners"):
+                lines.append(f"    owners: {', '.join(fields['owners'])}")
+            lines += [f"    warning: {warning}" for warning in fields.get("warnings") or []]
             lines += [f"    {write}" for write in writes]
             return "\n".join(lines)
         case "dry-run":

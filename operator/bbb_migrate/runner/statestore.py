@@ -168,9 +168,14 @@ class StateStore:
         if readonly:
             if not self.path.exists():
                 raise StateError(f"no migration state at {self.path} (nothing has run here yet)")
-            # mode=ro: `status` and dry runs never change the state, and still read a
-            # consistent snapshot while a runner writes (WAL readers never block writers).
-            uri = f"file:{self.path.resolve()}?mode=ro"
+            # `status` and dry runs never change the state. While a runner writes, its -wal and
+            # -shm files exist and mode=ro reads a consistent snapshot through them (WAL
+            # readers never block writers). With no writer, those files are gone, and even a
+            # read-only WAL reader would create them (and leave them): immutable=1 reads the
+            # database file alone and creates nothing beside it.
+            wal = self.path.with_name(self.path.name + "-wal")
+            mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+            uri = f"file:{self.path.resolve()}?{mode}"
             self._conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
