@@ -116,6 +116,22 @@ async def test_export_csv(cluster, operator_process, simulator, shared_root):
     assert await cluster.jobs() == [] and await cluster.children("csv") == []
 
 
+async def test_export_csv_dry_run_writes_no_csv(cluster, operator_process, simulator,
+                                                shared_root):
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    await operator_process.start()
+    spec = base_spec(simulator, mode="export-csv", selection={"last": 4})
+    await cluster.create_migration("drycsv", spec)
+    await _condition(cluster, "drycsv", "Ready", "True", operator_process, reason="DryRun")
+    m = await cluster.migration("drycsv")
+    path = shared_root / "migr" / "drycsv.csv"
+    assert m["status"]["plan"]["csvPath"] == str(path)  # where the real run will write it
+    progressing = next(c for c in m["status"]["conditions"] if c["type"] == "Progressing")
+    assert "nothing is rendered or written" in progressing["message"]
+    await asyncio.sleep(1.0)
+    assert not path.exists() and not (shared_root / "migr").exists()
+
+
 async def test_unusable_shared_volume_is_degraded(cluster, operator_process, simulator,
                                                   shared_root):
     (shared_root / "migr").write_text("a file where the migration's directory should be")
