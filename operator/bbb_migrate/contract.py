@@ -60,12 +60,25 @@ def classify_exit(code: int | None) -> ExitCode:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_HASH = 12  # hex digits of sha256 after "~": 48 bits, no accidental collision among millions
 
 
 def safe_name(value: str, max_length: int = 120) -> str:
-    """A file-name-safe form of a record ID or name: never a path, never hidden, never empty."""
-    cleaned = _UNSAFE.sub("_", value).strip("._-")[:max_length]
-    return cleaned or "unnamed"
+    """A file-name-safe form of a record ID or name: never a path, never hidden, never empty.
+
+    Distinct values always give distinct names, so two recordings never share an output path:
+    a value that is already safe (``[A-Za-z0-9._-]``, not starting or ending with ``.``, ``_``
+    or ``-``, at most ``max_length`` long) is kept as it is; any other gets ``~`` and a short
+    hash of the whole value after what is left of it. ``~`` is never in a kept value, so a
+    kept value cannot equal a hashed one (``.`` and ``..`` become ``unnamed~<hash>``, each its
+    own).
+    """
+    cleaned = _UNSAFE.sub("_", value).strip("._-")
+    if cleaned == value and 0 < len(value) <= max_length:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH]
+    head = cleaned[:max(0, max_length - _HASH - 1)].rstrip("._-") or "unnamed"
+    return f"{head}~{digest}"
 
 
 def render_output_path(work_dir: str | os.PathLike[str], record_id: str) -> Path:
@@ -145,13 +158,37 @@ class RecorderResult:
         return cls(**fields)
 
 
-def verified_result(output: str | os.PathLike[str]) -> tuple[RecorderResult | None, str]:
+class Refused(str):
+    """A reason that no attempt can fix by itself: the result is about another recording."""
+
+
+def result_mismatch(result: RecorderResult, output: Path, record_id: str | None) -> str:
+    """Why a result is not about the recording whose output this is ("" when it is).
+
+    ``record_id`` is the recording the executor asked for; without it, the output's name says
+    which one (:func:`render_output_path` names outputs by :func:`safe_name`, one per ID).
+    """
+    if record_id is not None:
+        if result.record_id != record_id:
+            return Refused(f"the result JSON names recording {result.record_id!r}, not "
+                           f"{record_id!r}: refused")
+        return ""
+    if output.suffix == ".mp4" and output.parent.name == "renders" \
+            and output.stem != safe_name(result.record_id):
+        return Refused(f"the result JSON names recording {result.record_id!r}, whose output "
+                       f"is not {output.name}: refused")
+    return ""
+
+
+def verified_result(output: str | os.PathLike[str], record_id: str | None = None
+                    ) -> tuple[RecorderResult | None, str]:
     """The recorder's result if it proves a finished file, else (result or None, why not).
 
-    Finished means: the result JSON says OK, and the file at the output path exists with the
-    size and sha256 that the result names. Anything else (a temporary file, a file from an older
-    attempt, a truncated copy) is not taken. Both executors ask this before they publish, so a
-    render is trusted by one rule whether it ran as a Job or as a local process.
+    Finished means: the result JSON is about this recording (:func:`result_mismatch`) and says
+    OK, and the file at the output path exists with the size and sha256 that the result names.
+    Anything else (another recording's result, a temporary file, a file from an older attempt,
+    a truncated copy) is not taken. Both executors ask this before they publish, so a render is
+    trusted by one rule whether it ran as a Job or as a local process.
     """
     output = Path(output)
     path = result_path(output)
@@ -161,6 +198,9 @@ def verified_result(output: str | os.PathLike[str]) -> tuple[RecorderResult | No
         return None, "no result JSON"
     except (OSError, ValueError, TypeError) as exc:
         return None, f"unreadable result JSON {path.name}: {exc}"
+    mismatch = result_mismatch(result, output, record_id)
+    if mismatch:
+        return None, mismatch
     if not result.ok:
         return result, result.message or f"recorder reported {result.exit_class}"
     try:
@@ -174,8 +214,8 @@ def verified_result(output: str | os.PathLike[str]) -> tuple[RecorderResult | No
     return result, ""
 
 
-def judge_attempt(exit_code: int | None, output: str | os.PathLike[str]
-                  ) -> tuple[int | None, str, RecorderResult | None]:
+def judge_attempt(exit_code: int | None, output: str | os.PathLike[str],
+                  record_id: str | None = None) -> tuple[int | None, str, RecorderResult | None]:
     """What one finished recorder attempt amounts to: (exit code, message, result).
 
     The exit code is what ``state.render_finished`` gets. Both executors ask this, so one rule
@@ -185,7 +225,9 @@ def judge_attempt(exit_code: int | None, output: str | os.PathLike[str]
     it is a retryable verification failure. With no result at all, ``exit_code`` is all there
     is (None: unknown, for the executor to find out; the message is then empty).
     """
-    result, why_not = verified_result(output)
+    result, why_not = verified_result(output, record_id)
+    if isinstance(why_not, Refused):  # another recording's result: never published
+        return int(ExitCode.VERIFY), f"{why_not} ({Path(output).name})", None
     if result is not None and not why_not:
         return int(ExitCode.OK), "", result
     if result is not None and not result.ok:

@@ -19,7 +19,10 @@ import-video no playback URL                 skip
 export-csv any                               publish-only (one CSV row)
 ========== ================================= =====================================
 
-A ``deleted`` recording is skipped in claim and import-video: its files are gone.
+A ``deleted`` recording is skipped in claim and import-video: its files are gone. A playback
+URL that is not ``http(s)`` or not on the BBB server's host is skipped too (a listing is data
+from the network: a ``file:`` or ``javascript:`` URL, or another host, is never fetched,
+rendered or published).
 """
 
 from __future__ import annotations
@@ -33,8 +36,11 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from .models import PlaybackType, Recording, iso_utc
+from .source.urls import host_of
 from .spec import MigrationSpec, Mode, Selection
 from .state import Action
+
+NAME_WIDTH = 80  # the table view shortens longer names (JSON and CSV keep them whole)
 
 PLAN_FIELDS = ("index", "record_id", "meeting_id", "name", "start_time", "end_time", "state",
                "origin_server_name", "playback_type", "source_url", "action", "reason")
@@ -123,12 +129,31 @@ def choose_playback(recording: Recording, *, rewrite_20: bool = False) -> tuple[
     return None, ""
 
 
-def decide(recording: Recording, mode: Mode, playback_type: str | None) -> tuple[Action, str]:
+def url_problem(url: str, hosts: set[str]) -> str | None:
+    """Why a playback URL must not be used, or None: only http(s) on the BBB server's host.
+
+    ``hosts`` are the server's host and ``source.playbackHosts``.
+    """
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        return f"playback URL scheme {scheme[:20] or '(none)'!r} refused (http or https only)"
+    host = host_of(url)
+    if host not in hosts:
+        return (f"playback URL on another host ({host[:80] or 'none'}) than the BBB server "
+                f"({', '.join(sorted(hosts))}; see source.playbackHosts): refused")
+    return None
+
+
+def decide(recording: Recording, mode: Mode, playback_type: str | None,
+           url_refused: str | None = None) -> tuple[Action, str]:
     """The action for one selected recording, with the reason shown to people."""
     if mode is Mode.EXPORT_CSV:
-        return Action.PUBLISH_ONLY, "CSV row"
+        return Action.PUBLISH_ONLY, "CSV row" + (f" without URL: {url_refused}"
+                                                 if url_refused else "")
     if recording.state == "deleted":
         return Action.SKIP, "deleted on the BBB server: no playback files left"
+    if playback_type is not None and url_refused:
+        return Action.SKIP, url_refused
     if playback_type is None:
         formats = ", ".join(sorted({p.type for p in recording.playbacks})) or "none"
         return Action.SKIP, f"no video or presentation playback (formats: {formats})"
@@ -174,24 +199,48 @@ def order_newest_first(recordings: Iterable[Recording]) -> list[Recording]:
     return sorted(recordings, key=lambda r: (r.start_time, r.record_id), reverse=True)
 
 
-def build_plan(recordings: Iterable[Recording], spec: MigrationSpec) -> Plan:
-    """Order, select and decide; pure (no I/O), so the same plan comes out everywhere."""
+def _selected(recordings: Iterable[Recording], sel: Selection
+              ) -> tuple[list[tuple[int, Recording]], Counter[str], int]:
+    """(index, recording) of the selected ones, newest first; exclusions; how many listed."""
     unique: dict[str, Recording] = {}
     for rec in recordings:
         unique.setdefault(rec.record_id, rec)
     ordered = order_newest_first(unique.values())
     excluded: Counter[str] = Counter()
+    kept = []
+    for index, rec in enumerate(ordered, start=1):
+        why = _exclusion(index, rec, sel)
+        if why is None:
+            kept.append((index, rec))
+        else:
+            excluded[why] += 1
+    return kept, excluded, len(ordered)
+
+
+def build_plan(recordings: Iterable[Recording], spec: MigrationSpec) -> Plan:
+    """Order, select and decide; pure (no I/O), so the same plan comes out everywhere."""
+    kept, excluded, listed = _selected(recordings, spec.selection)
     items = []
     rewrite = spec.source.rewrite_playback_20_to_23
-    for index, rec in enumerate(ordered, start=1):
-        why = _exclusion(index, rec, spec.selection)
-        if why is not None:
-            excluded[why] += 1
-            continue
+    hosts = {host_of(spec.source.url), *(h.lower() for h in spec.source.playback_hosts)}
+    for index, rec in kept:
         playback_type, url = choose_playback(rec, rewrite_20=rewrite)
-        action, reason = decide(rec, spec.mode, playback_type)
+        refused = url_problem(url, hosts) if playback_type else None
+        action, reason = decide(rec, spec.mode, playback_type, refused)
+        if refused:
+            url = ""  # never handed on: not to a recorder, not into a CSV row
         items.append(PlanItem(index, rec, action, reason, playback_type, url))
-    return Plan(items=items, total_listed=len(ordered), excluded=dict(excluded))
+    return Plan(items=items, total_listed=listed, excluded=dict(excluded))
+
+
+def formats_matter(recordings: Iterable[Recording], spec: MigrationSpec) -> set[str]:
+    """The record IDs whose formats can change this spec's plan: the selected ones.
+
+    Selection never depends on formats (window, states, dates, IDs, servers), so it can be
+    applied to a listing whose formats are not complete yet (BBB 2.6+ pages): only these
+    recordings need their formats re-read.
+    """
+    return {rec.record_id for _index, rec in _selected(recordings, spec.selection)[0]}
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -223,7 +272,8 @@ def print_table(plan: Plan, console: Any) -> None:
     styles = {Action.SKIP: "yellow", Action.RENDER: "cyan", Action.DOWNLOAD: "green"}
     for item in plan.items:
         rec = item.recording
-        table.add_row(str(item.index), rec.start_time.strftime("%Y-%m-%d %H:%M"), rec.name,
+        name = rec.name if len(rec.name) <= NAME_WIDTH else rec.name[:NAME_WIDTH - 1] + "…"
+        table.add_row(str(item.index), rec.start_time.strftime("%Y-%m-%d %H:%M"), name,
                       rec.origin_server_name, rec.state, item.playback_type or "-",
                       str(item.action), item.reason, *([rec.record_id] if wide else []),
                       style=styles.get(item.action))

@@ -72,7 +72,12 @@ class Source(_Model):
         description="getRecordings `state` filter; ['any'] lists every state.",
     )
     meta: dict[str, str] = Field(default_factory=dict, description="meta_* filters, key → value.")
-    timeout_seconds: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(
+        60.0, gt=0, description="Seconds to connect, and the longest wait for the next byte."
+    )
+    request_timeout_seconds: float = Field(
+        300.0, gt=0, description="Seconds for one whole request, body included (deadline)."
+    )
     retries: int = Field(4, ge=0, le=20)
     cache_file: str | None = Field(
         None, description="Reuse (or save) the getRecordings response at this path (Pod USE_CACHE)."
@@ -81,6 +86,11 @@ class Source(_Model):
         False, description="Rewrite 2.0 presentation URLs to 2.3 (breaks BBB 2.2 servers)."
     )
     verify_tls: bool = True
+    playback_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts allowed in playback URLs besides the server's own (a plan skips "
+        "recordings whose playback is elsewhere).",
+    )
 
     @field_validator("url")
     @classmethod
@@ -165,7 +175,7 @@ class ClaimSettings(_Model):
     )
     recorder_directory: str | None = Field(
         None,
-        pattern=r"^[A-Za-z0-9._-]+$",
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$",  # never ".", ".." or a hidden folder
         description="The recorder's folder under recorderPath (recorder_recorder.directory). "
         "Read from Pod's database when pod.database is set (and then checked against this); "
         "needed only for claim mode without a database.",

@@ -31,11 +31,43 @@ def test_unknown_statuses_are_crashes():
 
 
 def test_names_from_recordings_never_become_paths(tmp_path):
-    assert safe_name("../../etc/passwd") == "etc_passwd"
-    assert safe_name("..") == "unnamed"
-    assert safe_name("a/b\\c d") == "a_b_c_d"
+    assert safe_name("../../etc/passwd").startswith("etc_passwd~")
+    assert safe_name("..").startswith("unnamed~")
+    assert safe_name("a/b\\c d").startswith("a_b_c_d~")
+    assert safe_name("abc-1700000000000") == "abc-1700000000000"  # a real record ID is kept
     path = render_output_path(tmp_path, "../x/../../y")
     assert path.parent == tmp_path / "renders"
+    for name in (safe_name("."), safe_name(".."), safe_name("a" * 500), safe_name("é/\n")):
+        assert "/" not in name and not name.startswith(".") and 0 < len(name) <= 120
+
+
+def test_output_paths_never_collide_for_distinct_record_ids():
+    """Issue 11: IDs equal on their first 120 sanitised characters, "." and "..", an ID that
+    sanitises to another ID's kept form: each gets its own output name."""
+    long = "x" * 120
+    hashed = safe_name("a b")
+    ids = [long + "A", long + "B", long, ".", "..", "", "a b", "a_b", "a/b", hashed,
+           "a" * 119 + "~", "A", "a"]
+    names = [safe_name(i) for i in ids]
+    assert len(set(names)) == len(ids), names
+    assert all(len(n) <= 120 for n in names)
+
+
+def test_a_result_about_another_recording_is_never_taken(tmp_path):
+    """Issue 11: the judge compares the result JSON's record_id with the recording."""
+    out = render_output_path(tmp_path, "rec-1")
+    out.parent.mkdir(parents=True)
+    out.write_bytes(b"video")
+    RecorderResult("rec-2", "u", str(out), "render", 0, "ok", size_bytes=5,
+                   sha256=file_sha256(out)).write()
+    code, message, result = judge_attempt(0, out)  # the output's name says rec-1
+    assert code == ExitCode.VERIFY and "rec-2" in message and result is None
+    code, message, _ = judge_attempt(0, out, "rec-1")  # the executor says which one
+    assert code == ExitCode.VERIFY and "not 'rec-1'" in message
+    RecorderResult("rec-1", "u", str(out), "render", 0, "ok", size_bytes=5,
+                   sha256=file_sha256(out)).write()
+    assert judge_attempt(0, out)[0] == ExitCode.OK
+    assert judge_attempt(0, out, "rec-1")[0] == ExitCode.OK
 
 
 def test_result_json_round_trip_and_atomic_write(tmp_path):

@@ -35,7 +35,7 @@ def rec(n: int, *formats: Playback, state="published", server="moodle.a.fr", mee
 
 
 def spec(mode="claim", selection=None, **source):
-    return parse_spec({"source": {"url": "https://bbb.example.org/bigbluebutton/",
+    return parse_spec({"source": {"url": "https://bbb/bigbluebutton/",
                                   "secretRef": {"env": "S"}, **source},
                        "mode": mode, "selection": selection or {}, "dryRun": True})
 

@@ -96,8 +96,12 @@ def test_paging_auto_walks_the_pages_of_a_26_server(sim, concurrency):
     assert c.paged
     total = len(_expected(sim))
     assert seen[:3] == [(100, total), (200, total), (total, total)]  # the pages
-    assert seen[3:] == [(100, total), (200, total), (total, total)]  # the formats pass
-    pages, batches = 3, -(-total // 100)
+    # the formats pass: only recordings without a video shown (a hidden format cannot change
+    # the action of one that shows its video)
+    todo = sum(1 for r in recordings if not r.playbacks or r.playbacks[0].type != "video")
+    assert 0 < todo < total
+    assert seen[3:] == [(min(n, todo), todo) for n in range(100, todo + 100, 100)]
+    pages, batches = 3, -(-todo // 100)
     assert c.requests_made == pages + batches
 
 
@@ -127,7 +131,7 @@ def test_paging_auto_on_an_old_server_makes_one_request(make_sim):
 
 
 def test_paging_on_against_a_server_without_paging_is_an_error(make_sim):
-    sim = make_sim(catalogue_size=10, paging=False)
+    sim = make_sim(catalogue_size=150, paging=False)
     with pytest.raises(BBBError) as info:
         client(sim, paging="on").list_recordings()
     assert info.value.message_key == "pagingUnsupported"
@@ -297,9 +301,9 @@ def test_malformed_recording_is_skipped_with_a_warning(make_sim, caplog):
     with caplog.at_level(logging.WARNING, logger="bbb_migrate"):
         recordings = c.list_recordings()
     assert _ids(recordings) == _expected(sim)
-    assert len(c.warnings) == 1 and "malformed recording skipped" in c.warnings[0]
+    assert len(c.warnings) == 1 and "recording skipped" in c.warnings[0]
     assert "broken-0000000000000" in c.warnings[0] and "startTime" in c.warnings[0]
-    assert "malformed recording skipped" in caplog.text
+    assert "recording skipped" in caplog.text
 
 
 def test_out_of_range_values_skip_one_recording_not_the_listing(make_sim):
@@ -320,7 +324,7 @@ def test_out_of_range_values_skip_one_recording_not_the_listing(make_sim):
     assert [r.record_id for r in recordings] == ["ok"]
     assert recordings[0].participants is None
     assert len(c.warnings) == 2
-    assert all("out of range" in w for w in c.warnings)
+    assert "out of range" in c.warnings[0] and "before 1970" in c.warnings[1]
 
 
 def test_failed_reply_names_server_and_message_key(make_sim):

@@ -7,19 +7,23 @@ or write Pod's CSV. Exit codes scripts can rely on:
 * 0: done;
 * 2: configuration problem (bad option, invalid spec, secret not found): nothing was asked of
   the server;
-* 3: the BBB server failed (wrong secret → ``checksumError``, HTTP error, timeout, unsafe XML);
-* 4: writing the output failed (including the Moodle owners lookup of export-csv).
+* 3: the BBB server failed (wrong secret → ``checksumError``, HTTP error, timeout, unsafe XML,
+  a reply over a limit; also running out of memory while listing);
+* 4: writing the output failed (a full disk, a closed standard output, the Moodle owners
+  lookup of export-csv).
 
 Errors are one clear message on stderr, never a traceback, and never the secret or a checksum.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -58,6 +62,12 @@ def _setup_logging(verbose: bool) -> None:
     root.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+request_timeout_option = click.option(
+    "--request-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+    help="Deadline of one request to the BBB server, reply included "
+         "(source.requestTimeoutSeconds; default 300).")
+
+
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options shared by plan and export-csv."""
     options = [
@@ -75,6 +85,7 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--last", type=int, help="1-based index of the last recording."),
         click.option("--cache-file", type=click.Path(dir_okay=False),
                      help="Reuse (or save) the listing at this path."),
+        request_timeout_option,
         click.option("-v", "--verbose", is_flag=True, help="Log progress details on stderr."),
     ]
     for option in reversed(options):
@@ -104,7 +115,7 @@ def build_spec(spec_path: str | None, *, mode: str | None = None, **flags: Any) 
     elif "secretRef" not in source:
         raise SpecError("the BBB secret is needed: --secret-env NAME or --secret-file PATH")
     for flag, key in (("checksum", "checksum"), ("paging", "paging"),
-                      ("cache_file", "cacheFile")):
+                      ("cache_file", "cacheFile"), ("request_timeout", "requestTimeoutSeconds")):
         if flags.get(flag):
             source[key] = flags[flag]
     selection = data.setdefault("selection", {})
@@ -133,7 +144,7 @@ def fetch(spec: MigrationSpec) -> list[Recording]:
             last[0] = done
             progress.update(task, completed=done, total=total)
 
-        return list_recordings(spec.source, secret, progress=update)
+        return list_recordings(spec.source, secret, progress=update, plan_spec=spec)
 
 
 def run_guarded(action: Callable[[], None]) -> None:
@@ -149,6 +160,9 @@ def run_guarded(action: Callable[[], None]) -> None:
         raise CliError(f"{exc}{hint}", EXIT_SERVER) from None
     except ValueError as exc:  # e.g. an unusable URL caught by the client
         raise CliError(str(exc), EXIT_CONFIG) from None
+    except MemoryError:
+        raise CliError("out of memory while listing the recordings: lower the listing's size "
+                       "with source.meta or source.states filters", EXIT_SERVER) from None
     except Exception as exc:
         # The Moodle owners lookup (export-csv with moodle configured) raises PublishError.
         try:
@@ -179,13 +193,15 @@ def plan(spec_path: str | None, mode: str | None, fmt: str | None, as_json: bool
     def action() -> None:
         spec = build_spec(spec_path, mode=mode, **flags)
         result = planning.build_plan(fetch(spec), spec)
-        if fmt == "json":
-            planning.write_json(result, sys.stdout)
-        elif fmt == "csv":
-            planning.write_csv(result, sys.stdout)
-        else:
-            # not a terminal (a pipe, a file): the whole table, not squeezed to 80 columns
-            planning.print_table(result, Console(width=None if sys.stdout.isatty() else 400))
+        with _stdout_or_exit_4() as out:
+            if fmt == "json":
+                planning.write_json(result, out)
+            elif fmt == "csv":
+                planning.write_csv(result, out)
+            else:
+                # not a terminal (a pipe, a file): the whole table, not squeezed to 80 columns
+                planning.print_table(result, Console(file=out,
+                                                     width=None if out.isatty() else 400))
         if fmt != "table":
             _stderr().print(result.summary(), highlight=False)
 
@@ -219,6 +235,28 @@ def export_csv(spec_path: str | None, output: str | None, verbose: bool, **flags
                         highlight=False)
 
     run_guarded(action)
+
+
+@contextlib.contextmanager
+def _stdout_or_exit_4() -> Iterator[TextIO]:
+    """Standard output for the plan; any failure to write it all is exit 4, no traceback.
+
+    A full disk (``> /dev/full``), a closed standard output or a closed pipe: the message says
+    so, and standard output is then pointed at /dev/null so that Python's own flush at exit
+    does not print a traceback after it.
+    """
+    out = sys.stdout
+    try:
+        if out is None:
+            raise OSError("standard output is closed")
+        yield out
+        out.flush()
+    except (OSError, ValueError) as exc:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CliError(f"cannot write the plan to standard output: {reason}", EXIT_OUTPUT
+                       ) from None
 
 
 def _owners(spec: MigrationSpec) -> tuple[Callable[[Recording], list[str]] | None,

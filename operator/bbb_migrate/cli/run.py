@@ -77,8 +77,11 @@ status_json_option = click.option(
               help="Write nothing anywhere; say exactly what would be done.")
 @click.option("--replan", is_flag=True,
               help="List the server again and add newly selected recordings to the stored plan.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Deadline of one request to the BBB server, reply included "
+                   "(overrides source.requestTimeoutSeconds).")
 def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: bool,
-        replan: bool) -> None:
+        replan: bool, request_timeout: float | None) -> None:
     """Run a migration on this machine: render, publish, resumable, with progress.
 
     Interrupt it at any point (Ctrl-C, kill, power loss) and run the same command again: it
@@ -89,6 +92,9 @@ def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: boo
     from ..runner.progress import make_reporter
 
     spec = _load(spec_path)
+    if request_timeout is not None:
+        spec = spec.model_copy(update={"source": spec.source.model_copy(
+            update={"request_timeout_seconds": request_timeout})})
     reporter = make_reporter(json_output=json_output)
     try:
         if dry_run or spec.dry_run:

@@ -29,12 +29,15 @@ from ..source.checksum import ALGORITHMS
               help="Accepted checksum algorithms, comma separated.")
 @click.option("--scalelite", is_flag=True, help="Behave as Scalelite (no paging, no sha384).")
 @click.option("--no-paging", is_flag=True, help="Behave as BBB before 2.6 (no offset/limit).")
+@click.option("--no-total-elements", is_flag=True,
+              help="Honour offset/limit without totalElements, like bbblb.")
 @click.option("--deny-fetch-all", is_flag=True,
               help="bbb-web allowFetchAllRecordings=false.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request.")
 def simulate(published_dir: Path | None, video_dir: Path | None, catalogue: int, seed: int,
              host: str, port: int, secret_env: str, checksums: str, scalelite: bool,
-             no_paging: bool, deny_fetch_all: bool, verbose: bool) -> None:
+             no_paging: bool, no_total_elements: bool, deny_fetch_all: bool,
+             verbose: bool) -> None:
     """Serve a simulated BBB server (getRecordings, playback pages, files) until interrupted."""
     from ..simulator import SimulatorConfig, SimulatorServer, serve_forever
 
@@ -47,6 +50,7 @@ def simulate(published_dir: Path | None, video_dir: Path | None, catalogue: int,
     config = SimulatorConfig(published_dir=published_dir, video_dir=video_dir,
                              catalogue_size=catalogue, seed=seed, host=host, port=port,
                              checksums=allowed, paging=not no_paging,
+                             total_elements=not no_total_elements,
                              allow_fetch_all=not deny_fetch_all, scalelite=scalelite,
                              verbose=verbose)
     if secret:

@@ -287,7 +287,7 @@ class Scheduler:
             source = source.model_copy(
                 update={"cache_file": str(self.work_dir(spec) / source.cache_file)})
         try:
-            recordings = list_recordings(source, secret)
+            recordings = list_recordings(source, secret, plan_spec=spec)
         except BBBError as exc:
             metrics.BBB_ERRORS.labels(exc.message_key).inc()
             if exc.message_key == "checksumError":
@@ -478,7 +478,7 @@ class Scheduler:
         output = self.operator_output(spec, view.record_id)
         # A Complete Job is the recorder's exit 0; the contract decides what that is worth.
         reported = 0 if job is not None and job.finished == "Complete" else None
-        code, message, result = contract.judge_attempt(reported, output)
+        code, message, result = contract.judge_attempt(reported, output, view.record_id)
         if code is None and job is not None:  # no result at all: ask the pod, then the Job
             code = jobs.exit_code_from_pods(
                 self.api.job_pods(self.namespace, job.name), job.name)

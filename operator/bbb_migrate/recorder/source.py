@@ -83,18 +83,29 @@ def metadata_url(target: Target) -> str | None:
     return None
 
 
+MAX_METADATA_XML_BYTES = 16 << 20
+"""A ``metadata.xml`` larger than this (decompressed) is refused; a real one is a few KB."""
+
+
 def fetch_duration(url: str, *, timeout: float = 30.0, required: bool = True) -> float | None:
-    """``playback/duration`` (ms) of a ``metadata.xml``, in seconds."""
+    """``playback/duration`` (ms) of a ``metadata.xml``, in seconds.
+
+    The file is read by bounded steps and refused past :data:`MAX_METADATA_XML_BYTES`, so a
+    huge or endlessly compressed one never fills the recorder's memory.
+    """
     try:
-        response = requests.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT})
+        response = requests.get(url, timeout=timeout, headers={"User-Agent": USER_AGENT},
+                                stream=True)
     except requests.RequestException as error:
         raise http_failure(error, None, "metadata.xml") from error
-    if response.status_code != 200:
-        if not required:
-            return None
-        raise http_failure(None, response.status_code, "metadata.xml")
+    with response:
+        if response.status_code != 200:
+            if not required:
+                return None
+            raise http_failure(None, response.status_code, "metadata.xml")
+        content = _read_capped(response, url)
     try:
-        root = ElementTree.fromstring(response.content)
+        root = ElementTree.fromstring(content)
         value = root.findtext("playback/duration")
         duration = int(value.strip()) / 1000 if value else 0
     except (ElementTree.ParseError, ValueError, AttributeError) as error:
@@ -106,6 +117,21 @@ def fetch_duration(url: str, *, timeout: float = 30.0, required: bool = True) ->
             return None
         raise RecorderError(ExitCode.UNSUPPORTED, "metadata.xml has no playback duration")
     return duration
+
+
+def _read_capped(response: requests.Response, url: str) -> bytes:
+    parts, size = [], 0
+    try:
+        for block in response.iter_content(1 << 16):
+            size += len(block)
+            if size > MAX_METADATA_XML_BYTES:
+                raise RecorderError(ExitCode.UNSUPPORTED, (
+                    f"metadata.xml of {urlsplit(url).path} is larger than "
+                    f"{MAX_METADATA_XML_BYTES >> 20} MiB (MAX_METADATA_XML_BYTES): refused"))
+            parts.append(block)
+    except requests.RequestException as error:
+        raise http_failure(error, None, "metadata.xml") from error
+    return b"".join(parts)
 
 
 def token_query(url: str) -> dict[str, list[str]]:

@@ -272,9 +272,12 @@ class Executor:
             old = json.loads(stored)
             for key in ("mode", "source"):
                 if old[key] != fingerprint[key]:
+                    from ..source import redact_url  # a URL may hold a password: never shown
+
                     raise StateError(
-                        f"{store.path} belongs to another migration ({key} was {old[key]!r}, "
-                        f"the spec says {fingerprint[key]!r}); use another output.directory"
+                        f"{store.path} belongs to another migration ({key} was "
+                        f"{redact_url(old[key])!r}, the spec says "
+                        f"{redact_url(fingerprint[key])!r}); use another output.directory"
                     )
             if old["selection"] != fingerprint["selection"] and not self.replan:
                 raise StateError(
@@ -287,11 +290,11 @@ class Executor:
             self.reporter.event("resumed", items=len(self._rows), phases=store.counts())
         else:
             from ..plan import build_plan
-            from ..source import list_recordings
+            from ..source import list_recordings, redact_url
 
             secret = resolve(self.spec.source.secret_ref)
-            self.reporter.event("listing", url=self.spec.source.url)
-            recordings = list_recordings(self.spec.source, secret,
+            self.reporter.event("listing", url=redact_url(self.spec.source.url))
+            recordings = list_recordings(self.spec.source, secret, plan_spec=self.spec,
                                          progress=self.reporter.listing())
             plan = build_plan(recordings, self.spec)
             states = [initial(item.record_id, item.action, item.reason) for item in plan.items]
@@ -319,7 +322,7 @@ class Executor:
             if row.pgid is not None and row.pg_start is not None:
                 stop_process_group(row.pgid, row.pg_start)
             output = contract.render_output_path(self.out, row.record_id)
-            result, why_not = contract.verified_result(output)
+            result, why_not = contract.verified_result(output, row.record_id)
             if result is not None and not why_not:
                 new = render_finished(row.state, ExitCode.OK, max_attempts=self.spec.recorder
                                       .attempts, now=time.time(), output_path=str(output))
@@ -437,7 +440,7 @@ class Executor:
 
     def _finish(self, row: StoredRecording, running: _Running, code: int, *,
                 interrupted: bool) -> None:
-        judged, message, result = contract.judge_attempt(code, running.output)
+        judged, message, result = contract.judge_attempt(code, running.output, row.record_id)
         code = code if judged is None else judged
         ok = code == ExitCode.OK
         wall = time.monotonic() - running.view.started
@@ -632,7 +635,7 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
     it would write for each recording.
     """
     from ..plan import build_plan
-    from ..source import list_recordings
+    from ..source import list_recordings, redact_url
 
     spec = spec.model_copy(update={"dry_run": True})
     out = Path(spec.output.directory).expanduser()
@@ -654,9 +657,9 @@ def dry_run(spec: MigrationSpec, reporter: Reporter, *,
         publisher.check()  # before the server is asked anything
         if getattr(publisher, "notice_plan", None):
             reporter.event("info", message=publisher.notice_plan)
-        reporter.event("listing", url=spec.source.url)
+        reporter.event("listing", url=redact_url(spec.source.url))
         recordings = list_recordings(spec.source, secret, progress=reporter.listing(),
-                                     save_cache=False)
+                                     save_cache=False, plan_spec=spec)
         plan = build_plan(recordings, spec)
         for item in plan.items:
             key = "already " + done[item.record_id] if item.record_id in done else str(item.action)

@@ -118,7 +118,7 @@ def answer(config: SimulatorConfig, take_fault: Callable[[str], bool], index: In
 
     states = [s for s in params.get("state", "").split(",") if s] or list(DEFAULT_STATES)
     selected = index.select(config, states, record_ids, meeting_ids, meta)
-    total = len(selected)
+    total = len(selected) if config.total_elements else None
     if limit is not None:
         selected = selected[offset:offset + limit]
         if config.paging_drops_formats:

@@ -51,6 +51,7 @@ class SimulatorConfig:
     port: int = 0
     checksums: tuple[str, ...] = ALGORITHMS  # allowed (bbb-web supportedChecksumAlgorithms)
     paging: bool = True  # BBB 2.6+ offset/limit with totalElements
+    total_elements: bool = True  # False: honours limit/offset, no totalElements (bbblb)
     allow_fetch_all: bool = True  # bbb-web 2.6+ allowFetchAllRecordings
     scalelite: bool = False  # Scalelite: no paging, no sha384, its own texts and order
     merge_formats: bool = True  # False: one <recording> per format, like old bbb-web helpers

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..atomicfile import atomic_write
 from ..models import Recording
-from ..spec import Source
+from ..spec import MigrationSpec, Source
 from .client import BBBClient, Progress, merge_formats
 from .errors import BBBError
 from .xmlparse import parse_reply
@@ -26,16 +26,21 @@ log = logging.getLogger(__name__)
 def client_for(source: Source, secret: str) -> BBBClient:
     """A client configured from the spec's ``source`` section."""
     return BBBClient(source.url, secret, checksum=str(source.checksum),
-                     timeout=source.timeout_seconds, retries=source.retries,
+                     timeout=source.timeout_seconds,
+                     request_timeout=source.request_timeout_seconds, retries=source.retries,
                      paging=source.paging, page_size=source.page_size,
                      verify_tls=source.verify_tls)
 
 
 def list_recordings(source: Source, secret: str, *, progress: Progress | None = None,
-                    save_cache: bool = True) -> list[Recording]:
+                    save_cache: bool = True,
+                    plan_spec: MigrationSpec | None = None) -> list[Recording]:
     """Every recording the source lists (states and meta filters applied by the server).
 
     ``save_cache=False`` (dry runs) reads an existing ``cacheFile`` but never writes one.
+    With ``plan_spec``, formats hidden by BBB 2.6+ pages are re-read only for the recordings
+    that spec's plan selects (:func:`~bbb_migrate.plan.formats_matter`); without it, or with a
+    ``cacheFile`` (a cache must serve any later selection), for every recording.
     """
     cache = Path(source.cache_file).expanduser() if source.cache_file else None
     if cache is not None and cache.exists():
@@ -46,8 +51,14 @@ def list_recordings(source: Source, secret: str, *, progress: Progress | None = 
             progress(len(recordings), len(recordings))
         return recordings
     client = client_for(source, secret)
+    relevant = None
+    if plan_spec is not None and cache is None:
+        from ..plan import formats_matter
+
+        def relevant(listed: list[Recording]) -> set[str]:
+            return formats_matter(listed, plan_spec)
     recordings = client.list_recordings(states=source.states, meta=source.meta,
-                                        progress=progress)
+                                        progress=progress, relevant=relevant)
     if cache is not None and save_cache:
         write_cache(cache, recordings)
         log.info("listing saved to %s", cache)
@@ -63,7 +74,9 @@ def read_cache(path: Path) -> list[Recording]:
         raise BBBError(f"cache file {path}", "cacheUnreadable", exc.strerror or str(exc)
                        ) from None
     for line in reply.skipped:
-        log.warning("cache file %s: malformed recording skipped: %s", path, line)
+        log.warning("cache file %s: recording skipped: %s", path, line)
+    for line in reply.repaired:
+        log.warning("cache file %s: repaired: %s", path, line)
     if reply.returncode != "SUCCESS":
         raise BBBError(f"cache file {path}", reply.message_key or "noReturnCode",
                        reply.message or "the saved reply is not a SUCCESS reply")

@@ -1,34 +1,51 @@
-"""Streaming, safe parser of ``getRecordings`` replies.
+"""Streaming, safe, bounded parser of ``getRecordings`` replies.
 
-The reply of a large server is tens of MB. It is read in chunks straight from the socket by
-:func:`defusedxml.ElementTree.iterparse` (which refuses DTDs, entity declarations and external
-references, so "billion laughs" and XXE payloads fail before any expansion), each
-``<recording>`` becomes a :class:`~bbb_migrate.models.Recording` as soon as its end tag is read,
-and its XML is dropped at once. Only the small values are kept, never the document.
+The reply of a large server is tens of MB, and a hostile or broken one can be anything. Its
+bytes go, as they arrive, through :class:`~bbb_migrate.source.sanitize.ReplyBytes` (invalid
+UTF-8 and XML-illegal characters become U+FFFD, remembered by position; the reply's size is
+capped; defusedxml's parser checks the prolog, so a DTD, and with it any entity declaration,
+"billion laughs" or XXE, is refused before anything is expanded) into ElementTree's C
+``iterparse``. Each ``<recording>`` becomes a :class:`~bbb_migrate.models.Recording` at its end
+tag and its XML is dropped at once; everything else is dropped as soon as it ends. Memory holds
+the Recording values and one recording's XML, never the document.
+
+Limits (``limits``): one element's text, one recording's size, the reply's size, the nesting
+depth and the listing's memory. A recording over its size, or that cannot be understood, is
+skipped with a line in :attr:`Reply.skipped` naming it; a repaired one is kept with a line in
+:attr:`Reply.repaired`. Neither stops the listing. A text or a nesting over its limit (only a
+hostile reply has one) refuses the reply, naming the recording it was in.
 
 Every reply shape seen in the wild parses: the four "no recordings" variants (with or without a
 ``<recordings>`` element, messageKey before or after it), optional elements missing, CDATA with
-surrounding whitespace, formats other than presentation/video. A recording that cannot be
-understood is reported in :attr:`Reply.skipped` and never stops the listing.
+surrounding whitespace, formats other than presentation/video.
 """
 
 from __future__ import annotations
 
-import logging
+import bisect
 import sys
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from ..models import Playback, PreviewImage, Recording
 from .errors import BBBError
+from .limits import (
+    MAX_DEPTH,
+    MAX_RECORDING_BYTES,
+    MAX_RECORDING_ELEMENTS,
+    MAX_REPLY_BYTES,
+    MAX_TEXT_BYTES,
+    Budget,
+    recording_cost,
+    size_text,
+)
+from .sanitize import ReplyBytes, TooBroken
 
-log = logging.getLogger(__name__)
+CHUNK = 64 * 1024
+_TOP_LEVEL = frozenset({"returncode", "messageKey", "message", "totalElements"})
 
 
 @dataclass
@@ -41,80 +58,167 @@ class Reply:
     total_elements: int | None = None  # present only on paging (2.6+) servers
     has_recordings_element: bool = False  # False = bbb-web's "fetch all refused" shape
     recordings: list[Recording] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # one line per malformed recording
+    count: int = 0  # <recording> elements seen, kept or not (how full the page was)
+    skipped: list[str] = field(default_factory=list)  # one line per recording left out
+    repaired: list[str] = field(default_factory=list)  # one line per recording repaired
 
 
-def parse_reply(stream: IO[bytes], server: str,
-                on_recording: Callable[[Recording], None] | None = None) -> Reply:
-    """Parse a reply from a binary stream; raise :class:`BBBError` for unsafe or broken XML.
+class _Parse:
+    """One reply being parsed: the event loop and the limits that depend on it."""
+
+    def __init__(self, server: str, budget: Budget | None, chunks: Iterable[bytes],
+                 max_bytes: int):
+        self.server = server
+        self.budget = budget
+        self.reply = Reply()
+        self.cost = 0  # estimated bytes of the recordings kept from this reply
+        self.bytes = ReplyBytes(chunks, max_bytes, self.error, self.check)
+        self.at_event = 0  # bytes handed to the parser when the last event came
+        self.rec_start = -1  # bytes handed out when the current <recording> started (-1: none)
+        self.rec_elements = 0
+        self.repairs_seen = 0
+
+    def error(self, key: str, message: str) -> BBBError:
+        return BBBError(self.server, key, message)
+
+    def where(self) -> str:
+        if self.rec_start >= 0:
+            return f" in recording #{self.reply.count + 1}"
+        return ""
+
+    def check(self) -> None:
+        """Before each read: a text that grows with no element starting or ending is refused."""
+        if self.bytes.out - self.at_event > MAX_TEXT_BYTES:
+            raise self.error("replyTooLarge", f"an element's text is longer than "
+                             f"{size_text(MAX_TEXT_BYTES)} (MAX_TEXT_BYTES){self.where()}")
+
+    def run(self) -> Reply:
+        reply, stack = self.reply, []
+        current: Element | None = None
+        too_big = ""
+        # S314: the C parser reads only what ReplyBytes let through, whose prolog defusedxml
+        # checked (no DTD, hence no entity declaration can follow).
+        for event, elem in iterparse(self.bytes, events=("start", "end")):  # noqa: S314
+            self.at_event = self.bytes.out
+            if event == "start":
+                stack.append(elem)
+                depth = len(stack)
+                if current is not None:
+                    self.rec_elements += 1
+                    if not too_big and (self.rec_elements > MAX_RECORDING_ELEMENTS or
+                                        self.at_event - self.rec_start > MAX_RECORDING_BYTES):
+                        too_big = (f"larger than {size_text(MAX_RECORDING_BYTES)} or "
+                                   f"{MAX_RECORDING_ELEMENTS:,} elements (MAX_RECORDING_BYTES)")
+                    if too_big:
+                        stack[-2].clear()  # keep nothing of it: one open element per level
+                elif depth == 1 and elem.tag != "response":
+                    raise self.error("invalidXML", f"reply is <{str(elem.tag)[:40]}>, not a "
+                                     "getRecordings <response>")
+                elif depth == 2 and elem.tag == "recordings":
+                    reply.has_recordings_element = True
+                elif depth == 3 and elem.tag == "recording" and stack[1].tag == "recordings":
+                    current, too_big = elem, ""
+                    self.rec_start, self.rec_elements = self.at_event, 0
+                if depth > MAX_DEPTH:
+                    raise self.error("replyTooLarge", f"elements nested deeper than {MAX_DEPTH} "
+                                     f"(MAX_DEPTH){self.where()}")
+                continue
+            stack.pop()
+            if elem is current:
+                self.finish(elem, too_big)
+                current, self.rec_start = None, -1
+                stack[-1].clear()  # drop the recording from <recordings>
+            elif current is None and stack:
+                if len(stack) == 1 and elem.tag in _TOP_LEVEL:
+                    self.top_level(elem.tag, (elem.text or "").strip())
+                stack[-1].clear()  # outside recordings nothing is kept once it ended
+        if self.budget is not None:
+            self.budget.commit(self.cost)
+        outside = len(self.bytes.repairer.positions) - self.repairs_seen
+        if outside > 0:
+            reply.repaired.append(f"{outside} invalid byte(s) or character(s) outside "
+                                  "any recording replaced by U+FFFD")
+        return reply
+
+    def top_level(self, tag: str, text: str) -> None:
+        """returncode, messageKey, message or totalElements, directly under <response>."""
+        reply = self.reply
+        if tag == "returncode":
+            reply.returncode = text[:100]
+        elif tag == "messageKey":
+            reply.message_key = text[:100]
+        elif tag == "message":
+            reply.message = text[:1000]
+        else:
+            try:
+                reply.total_elements = int(text)
+            except ValueError:
+                reply.total_elements = None
+
+    def finish(self, elem: Element, too_big: str) -> None:
+        """One ``</recording>``: keep it, or say why not."""
+        reply = self.reply
+        reply.count += 1
+        positions = self.bytes.repairer.positions
+        repairs = bisect.bisect_right(positions, self.bytes.out) - self.repairs_seen
+        self.repairs_seen += repairs
+        if too_big:
+            reply.skipped.append(f"recording #{reply.count} ({_id_hint(elem)}): {too_big}")
+            return
+        try:
+            recording, cost = recording_from_element(elem)
+        except ValueError as exc:
+            reply.skipped.append(f"recording #{reply.count} ({_id_hint(elem)}): {exc}")
+            return
+        if repairs > 0:
+            if "\ufffd" in recording.record_id:
+                reply.skipped.append(f"recording #{reply.count} ({_id_hint(elem)}): its "
+                                     "recordID holds invalid UTF-8 or an XML-illegal character")
+                return
+            reply.repaired.append(f"recording {recording.record_id}: {repairs} invalid "
+                                  "byte(s) or character(s) replaced by U+FFFD")
+        self.cost += cost
+        if self.budget is not None:
+            self.budget.check(self.cost, len(reply.recordings) + 1)
+        reply.recordings.append(recording)
+
+
+def parse_chunks(chunks: Iterable[bytes], server: str, budget: Budget | None = None, *,
+                 max_bytes: int = MAX_REPLY_BYTES) -> Reply:
+    """Parse a reply from its (decompressed) chunks; raise :class:`BBBError` if unusable.
 
     A FAILED reply is returned as is (``returncode == "FAILED"``); the caller decides.
-    Only "end" events are asked for (half the events of start+end, and defusedxml's parser is
-    the pure-Python one): a ``<recording>`` with child elements is converted when it ends, then
-    emptied, so only an empty shell per recording stays attached to the tree.
+    Errors: ``unsafeXML`` (DTD, entities), ``invalidXML`` (malformed: the same bytes would come
+    again, so ``retryable`` only when the reply merely stopped early), ``replyTooLarge``,
+    ``listingTooLarge``, ``invalidUTF8`` (not retryable).
     """
-    reply = Reply()
-    position = 0
+    parse = _Parse(server, budget, chunks, max_bytes)
     try:
-        events = SafeET.iterparse(stream, events=("end",), forbid_dtd=True)
-        for _event, elem in events:
-            if elem.tag != "recording" or len(elem) == 0:
-                continue  # a metadata key named "recording" has no children
-            position += 1
-            try:
-                recording = recording_from_element(elem)
-            except ValueError as exc:
-                reply.skipped.append(f"recording #{position} ({_id_hint(elem)}): {exc}")
-            else:
-                reply.recordings.append(recording)
-                if on_recording is not None:
-                    on_recording(recording)
-            elem.clear()  # drop its XML: memory stays flat
-        root = events.root
-    except DefusedXmlException as exc:
-        raise BBBError(server, "unsafeXML",
-                       f"reply refused: {type(exc).__name__} (DTD/entities are never expanded)"
-                       ) from None
+        return parse.run()
     except ParseError as exc:
-        raise BBBError(server, "invalidXML", f"reply is not complete XML ({exc})",
-                       retryable=True) from None
-    if root is None or root.tag != "response":
-        tag = "nothing" if root is None else f"<{root.tag}>"
-        raise BBBError(server, "invalidXML", f"reply is {tag}, not a getRecordings <response>")
-    for child in root:
-        _top_level(reply, child)
-    reply.has_recordings_element = root.find("recordings") is not None
-    return reply
+        if parse.bytes.ended:  # an element or token still open at the end: it stopped early
+            raise BBBError(server, "invalidXML", f"reply cut short ({exc})",
+                           retryable=True) from None
+        raise BBBError(server, "invalidXML", f"reply is not well-formed XML ({exc})"
+                       ) from None
+    except TooBroken as exc:
+        raise BBBError(server, "invalidUTF8", str(exc)) from None
 
 
-def _top_level(reply: Reply, elem: Element) -> None:
-    text = (elem.text or "").strip()
-    if elem.tag == "returncode":
-        reply.returncode = text
-    elif elem.tag == "messageKey":
-        reply.message_key = text
-    elif elem.tag == "message":
-        reply.message = text
-    elif elem.tag == "totalElements":
-        try:
-            reply.total_elements = int(text)
-        except ValueError:
-            reply.total_elements = None
+def parse_reply(stream: IO[bytes], server: str, budget: Budget | None = None) -> Reply:
+    """Parse a whole reply from a binary stream (a file, a cache); see :func:`parse_chunks`."""
+    return parse_chunks(iter(lambda: stream.read(CHUNK), b""), server, budget)
 
 
 def _id_hint(elem: Element) -> str:
-    rid = _text(elem, "recordID") or _text(elem, "internalMeetingID")
-    return f"recordID {rid}" if rid else "no recordID"
+    for tag in ("recordID", "internalMeetingID"):
+        child = elem.find(tag)
+        if child is not None and (child.text or "").strip():
+            return f"recordID {(child.text or '').strip()[:200]}"
+    return "no recordID"
 
 
-def _text(elem: Element, tag: str) -> str:
-    child = elem.find(tag)
-    if child is None or child.text is None:
-        return ""
-    return child.text.strip()
-
-
-def _int(text: str) -> int | None:
+def _int(text: str | None) -> int | None:
     """An optional number; BBB writes integers, Scalelite sometimes floats."""
     if not text:
         return None
@@ -128,79 +232,113 @@ def _time(text: str, what: str) -> datetime:
     try:
         millis = int(text)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not epoch milliseconds") from None
+        raise ValueError(f"{what} {text[:40]!r} is not epoch milliseconds") from None
+    if millis < 0:
+        raise ValueError(f"{what} {text[:40]!r} is before 1970")
     try:
         return datetime.fromtimestamp(millis / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):  # out of datetime's range: one bad recording
-        raise ValueError(f"{what} {text!r} is out of range") from None
+        raise ValueError(f"{what} {text[:40]!r} is out of range") from None
 
 
-def recording_from_element(elem: Element) -> Recording:
-    """One ``<recording>`` element → Recording; ValueError names what is wrong."""
-    children = {child.tag: child for child in elem}  # one pass instead of a find() per field
+def recording_from_element(elem: Element) -> tuple[Recording, int]:
+    """One ``<recording>`` element → (Recording, its cost in bytes); ValueError says why.
 
-    def text(tag: str) -> str:
-        child = children.get(tag)
-        return child.text.strip() if child is not None and child.text else ""
-
-    record_id = text("recordID") or text("internalMeetingID")
+    The cost (:func:`~bbb_migrate.source.limits.recording_cost`) is what the listing's memory
+    budget counts. One pass over the children: this runs for every recording of a listing.
+    """
+    fields: dict[str, str] = {}
+    metadata: dict[str, str] = {}
+    playback: Element | None = None
+    breakout = False
+    for child in elem:
+        tag = child.tag
+        if tag == "metadata":
+            for item in child:
+                value = (item.text or "").strip()
+                # Moodle metadata repeats (origin, version, server, course): share the strings.
+                metadata[item.tag] = sys.intern(value) if len(value) < 128 else value
+        elif tag == "playback":
+            playback = child
+        elif tag == "breakout":
+            breakout = True
+        else:
+            fields[tag] = child.text or ""
+    text = fields.get
+    record_id = (text("recordID") or text("internalMeetingID") or "").strip()
     if not record_id:
         raise ValueError("no recordID")
-    metadata: dict[str, str] = {}
-    meta_elem = children.get("metadata")
-    if meta_elem is not None:
-        for child in meta_elem:
-            value = (child.text or "").strip()
-            # Moodle metadata repeats (origin, version, server, course): share the strings.
-            metadata[child.tag] = sys.intern(value) if len(value) < 128 else value
-    meeting_id = text("meetingID") or metadata.get("meetingId", "")
+    meeting_id = (text("meetingID") or "").strip() or metadata.get("meetingId", "")
     if not meeting_id:
         raise ValueError("no meetingID")
-    start_text = text("startTime")
+    start_text = (text("startTime") or "").strip()
     if not start_text:
         raise ValueError("no startTime")
     start = _time(start_text, "startTime")
-    end_text = text("endTime")
+    end_text = (text("endTime") or "").strip()
     end = _time(end_text, "endTime") if end_text else None
-    name = text("name") or metadata.get("meetingName", "")
-    published_text = text("published").lower()
-    state = text("state") or ("published" if published_text == "true" else "")
-    breakout = text("isBreakout").lower() == "true" or "breakout" in children
-    return Recording(
+    name = (text("name") or "").strip() or metadata.get("meetingName", "")
+    published_text = (text("published") or "").strip().lower()
+    state = (text("state") or "").strip() or ("published" if published_text == "true" else "")
+    breakout = breakout or (text("isBreakout") or "").strip().lower() == "true"
+    playbacks, strings = _playbacks(playback)
+    internal = (text("internalMeetingID") or "").strip() or record_id
+    strings += [record_id, meeting_id, name, internal, *metadata.keys(), *metadata.values()]
+    recording = Recording(
         record_id=record_id,
         meeting_id=meeting_id,
         name=name,
         start_time=start,
         end_time=end,
-        internal_meeting_id=text("internalMeetingID") or record_id,
-        state=state,
+        internal_meeting_id=internal,
+        state=sys.intern(state),
         published=published_text == "true" if published_text else state == "published",
         participants=_int(text("participants")),
         raw_size=_int(text("rawSize")),
         is_breakout=breakout,
         metadata=metadata,
-        playbacks=tuple(_playbacks(children.get("playback"))),
+        playbacks=playbacks,
     )
+    objects = len(metadata) + sum(1 + len(p.previews) for p in playbacks)
+    return recording, recording_cost(strings, objects)
 
 
-def _playbacks(playback_elem: Element | None) -> list[Playback]:
+def _playbacks(playback: Element | None) -> tuple[tuple[Playback, ...], list[str]]:
     playbacks: list[Playback] = []
-    if playback_elem is None:
-        return playbacks
-    for fmt in playback_elem.findall("format"):
-        kind, url = _text(fmt, "type"), _text(fmt, "url")
-        if not kind or not url:
-            log.warning("a <format> without type or url was ignored (type=%r)", kind)
+    strings: list[str] = []
+    if playback is None:
+        return (), strings
+    for fmt in playback:
+        if fmt.tag != "format":
             continue
-        previews = tuple(
-            PreviewImage(url=(img.text or "").strip(), alt=img.get("alt", ""),
-                         width=_int(img.get("width", "")), height=_int(img.get("height", "")))
-            for img in fmt.findall("preview/images/image")
-            if (img.text or "").strip()
-        )
+        values: dict[str, str] = {}
+        previews: list[PreviewImage] = []
+        for child in fmt:
+            if child.tag == "preview":
+                previews += _previews(child)
+            else:
+                values[child.tag] = child.text or ""
+        kind, url = values.get("type", "").strip(), values.get("url", "").strip()
+        if not kind or not url:
+            continue  # a <format> without type or url cannot be used
+        strings.append(url)
+        strings += [p.url for p in previews]
         playbacks.append(Playback(
-            type=kind, url=url, length_minutes=_int(_text(fmt, "length")),
-            size=_int(_text(fmt, "size")), processing_time_ms=_int(_text(fmt, "processingTime")),
-            previews=previews,
+            type=sys.intern(kind), url=url, length_minutes=_int(values.get("length")),
+            size=_int(values.get("size")), processing_time_ms=_int(values.get("processingTime")),
+            previews=tuple(previews),
         ))
-    return playbacks
+    return tuple(playbacks), strings
+
+
+def _previews(preview: Element) -> list[PreviewImage]:
+    out = []
+    for images in preview:
+        for img in images:
+            url = (img.text or "").strip()
+            if img.tag == "image" and url:
+                attrib = img.attrib
+                out.append(PreviewImage(url=url, alt=sys.intern(attrib.get("alt", "")),
+                                        width=_int(attrib.get("width")),
+                                        height=_int(attrib.get("height"))))
+    return out
