@@ -20,10 +20,11 @@ MAX_TEXT_BYTES = 4 * MiB
 (the parser holds a text whole until its element ends, so it cannot skip it)."""
 
 MAX_RECORDING_BYTES = 4 * MiB
-"""One ``<recording>`` element, in bytes of XML: larger and the recording is skipped."""
+"""One ``<recording>`` element, in bytes of XML: larger and the reply is refused."""
 
 MAX_RECORDING_ELEMENTS = 10_000
-"""Elements inside one ``<recording>`` (a real one has about 40): more and it is skipped."""
+"""Elements inside one ``<recording>`` (a real one has about 40): more and the reply is
+refused."""
 
 MAX_DEPTH = 32
 """Nesting depth (a real reply has 8): deeper and the reply is refused."""

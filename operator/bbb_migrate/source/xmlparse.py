@@ -10,10 +10,10 @@ tag and its XML is dropped at once; everything else is dropped as soon as it end
 the Recording values and one recording's XML, never the document.
 
 Limits (``limits``): one element's text, one recording's size, the reply's size, the nesting
-depth and the listing's memory. A recording over its size, or that cannot be understood, is
-skipped with a line in :attr:`Reply.skipped` naming it; a repaired one is kept with a line in
-:attr:`Reply.repaired`. Neither stops the listing. A text or a nesting over its limit (only a
-hostile reply has one) refuses the reply, naming the recording it was in.
+depth and the listing's memory. Over any of them (only a hostile or broken server gets there)
+the reply is refused, naming the limit and the recording it was in. A recording that cannot be
+understood is skipped with a line in :attr:`Reply.skipped` naming it; a repaired one is kept
+with a line in :attr:`Reply.repaired`. Neither stops the listing.
 
 Every reply shape seen in the wild parses: the four "no recordings" variants (with or without a
 ``<recordings>`` element, messageKey before or after it), optional elements missing, CDATA with
@@ -95,7 +95,6 @@ class _Parse:
     def run(self) -> Reply:
         reply, stack = self.reply, []
         current: Element | None = None
-        too_big = ""
         # S314: the C parser reads only what ReplyBytes let through, whose prolog defusedxml
         # checked (no DTD, hence no entity declaration can follow).
         for event, elem in iterparse(self.bytes, events=("start", "end")):  # noqa: S314
@@ -105,19 +104,20 @@ class _Parse:
                 depth = len(stack)
                 if current is not None:
                     self.rec_elements += 1
-                    if not too_big and (self.rec_elements > MAX_RECORDING_ELEMENTS or
-                                        self.at_event - self.rec_start > MAX_RECORDING_BYTES):
-                        too_big = (f"larger than {size_text(MAX_RECORDING_BYTES)} or "
-                                   f"{MAX_RECORDING_ELEMENTS:,} elements (MAX_RECORDING_BYTES)")
-                    if too_big:
-                        stack[-2].clear()  # keep nothing of it: one open element per level
+                    if (self.rec_elements > MAX_RECORDING_ELEMENTS
+                            or self.at_event - self.rec_start > MAX_RECORDING_BYTES):
+                        raise self.error("recordingTooLarge", (
+                            f"recording #{reply.count + 1} ({_id_hint(current)}) is larger than "
+                            f"{size_text(MAX_RECORDING_BYTES)} or "
+                            f"{MAX_RECORDING_ELEMENTS:,} elements (MAX_RECORDING_BYTES): reply "
+                            "refused"))
                 elif depth == 1 and elem.tag != "response":
                     raise self.error("invalidXML", f"reply is <{str(elem.tag)[:40]}>, not a "
                                      "getRecordings <response>")
                 elif depth == 2 and elem.tag == "recordings":
                     reply.has_recordings_element = True
                 elif depth == 3 and elem.tag == "recording" and stack[1].tag == "recordings":
-                    current, too_big = elem, ""
+                    current = elem
                     self.rec_start, self.rec_elements = self.at_event, 0
                 if depth > MAX_DEPTH:
                     raise self.error("replyTooLarge", f"elements nested deeper than {MAX_DEPTH} "
@@ -125,7 +125,7 @@ class _Parse:
                 continue
             stack.pop()
             if elem is current:
-                self.finish(elem, too_big)
+                self.finish(elem)
                 current, self.rec_start = None, -1
                 stack[-1].clear()  # drop the recording from <recordings>
             elif current is None and stack:
@@ -155,16 +155,13 @@ class _Parse:
             except ValueError:
                 reply.total_elements = None
 
-    def finish(self, elem: Element, too_big: str) -> None:
+    def finish(self, elem: Element) -> None:
         """One ``</recording>``: keep it, or say why not."""
         reply = self.reply
         reply.count += 1
         positions = self.bytes.repairer.positions
         repairs = bisect.bisect_right(positions, self.bytes.out) - self.repairs_seen
         self.repairs_seen += repairs
-        if too_big:
-            reply.skipped.append(f"recording #{reply.count} ({_id_hint(elem)}): {too_big}")
-            return
         try:
             recording, cost = recording_from_element(elem)
         except ValueError as exc:
