@@ -71,7 +71,7 @@ class HostileServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # the end of the connection is the end of the body
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         server: HostileServer = self.server  # type: ignore[assignment]
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         server.requests.append(query)

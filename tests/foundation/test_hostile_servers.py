@@ -317,7 +317,8 @@ def test_a_password_in_the_source_url_is_never_printed(caplog, monkeypatch, tmp_
         spec.write_text(f"source: {{url: '{url}', secretRef: {{env: BBB_TEST_SECRET}}, "
                         "retries: 0}\nmode: claim\ndryRun: true\n"
                         f"output: {{directory: '{tmp_path / 'out'}'}}\n"
-                        "pod: {claim: {recorderDirectory: rec}}\n")
+                        f"pod: {{claim: {{recorderPath: '{tmp_path}', recorderDirectory: rec}}}}\n")
+        (tmp_path / "rec").mkdir()
         run = CliRunner().invoke(main, ["run", "-f", str(spec), "--json"])
         assert "hunter2pw" not in run.output and "127.0.0.1" in run.output, run.output
 
