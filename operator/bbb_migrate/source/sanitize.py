@@ -158,15 +158,18 @@ class ReplyBytes:
         self._prolog = 0
 
     def read(self, size: int = -1) -> bytes:
-        """Up to about ``size`` bytes (a piece with a repair may be longer); b"" at the end."""
+        """The next bytes, b"" at the end.
+
+        Whatever was received so far is returned whole (one copy less than slicing to
+        ``size``: the parser feeds what it gets), except around a repair (see :meth:`_cut`).
+        """
         self._on_read()
-        size = size if size > 0 else CHUNK_HINT
-        while len(self._buf) < size and not self._eof:
+        while not self._buf and not self._eof:
             self._fill()
         if not self._buf:
             self.ended = True
             return b""
-        end = min(len(self._buf), size)
+        end = len(self._buf)
         positions = self.repairer.positions
         if self._marks < len(positions) and positions[self._marks] < self.out + end:
             end = self._cut(positions[self._marks] - self.out)
@@ -224,7 +227,6 @@ class ReplyBytes:
 
 
 MAX_PROLOG = 64 * 1024
-CHUNK_HINT = 64 * 1024
 
 
 class _RootSeen(Exception):
