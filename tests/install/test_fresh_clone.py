@@ -10,6 +10,7 @@ reused. Slow (a fresh venv plus one real render): marked ``slow``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,6 +56,13 @@ def test_readme_commands_from_a_fresh_clone(tmp_path: Path) -> None:
     assert (clone / ".venv" / "bin" / "python").is_file()
     assert " passed" in output and " failed" not in output and " error" not in output
 
-    demo = _run(["bash", "scripts/demo.sh", "--copies", "1", "--parallelism", "1"], clone, 900)
+    demo = _run(["bash", "scripts/demo.sh", "--copies", "1", "--parallelism", "1", "--json"],
+                clone, 900)
+    events = [json.loads(line) for line in demo.stdout.splitlines() if line.startswith("{")]
+    summary = next((e for e in events if e["event"] == "summary"), {"failed": []})
+    reasons = [f["reason"] for f in summary["failed"]]
+    if demo.returncode == 1 and reasons and all("cpu-starved" in r for r in reasons):
+        pytest.skip(f"the demo's render was starved of CPU (load {os.getloadavg()[0]:.1f}): "
+                    f"{reasons[0]}")
     assert demo.returncode == 0, (demo.stdout + demo.stderr)[-4000:]
     assert len(list((clone / "bbb-migrate-demo" / "recorder").rglob("*.mp4"))) == 1
