@@ -139,15 +139,15 @@ def test_capture_speed_names_a_starved_capture():
     from bbb_migrate.recorder.errors import RecorderError
 
     # the demo on a loaded machine: 11.64 s written in 21.6 s of playback
-    speed = capture_speed({"out_time": "00:00:11.640000"}, 1000.0, 1021.6)
+    speed = capture_speed(11.64, 1000.0, 1021.6)
     assert speed == pytest.approx(0.539, abs=0.001)
     with pytest.raises(RecorderError) as info:
         check_capture_speed(speed, 21.6)
     assert info.value.code is ExitCode.CPU_STARVED and info.value.code.retryable
     assert info.value.message.startswith("capture ran at 0.54x of real time")
     # a healthy capture, a few frames behind at the stop: accepted (the duration check's margin)
-    check_capture_speed(capture_speed({"out_time": "00:00:19.800000"}, 0.0, 20.0), 20.0)
-    check_capture_speed(capture_speed({"out_time": "01:00:00.000000"}, 0.0, 3630.0), 3630.0)
+    check_capture_speed(capture_speed(19.8, 0.0, 20.0), 20.0)
+    check_capture_speed(capture_speed(3600.0, 0.0, 3630.0), 3630.0)
     with pytest.raises(RecorderError):
-        check_capture_speed(capture_speed({"out_time": "00:59:00.000000"}, 0.0, 3600.0), 3600.0)
-    assert capture_speed({}, 0.0, 20.0) is None  # ffmpeg said nothing: not judged
+        check_capture_speed(capture_speed(3540.0, 0.0, 3600.0), 3600.0)
+    assert capture_speed(None, 0.0, 20.0) is None  # unknown duration: verify refuses the file

@@ -32,7 +32,6 @@ measures it and fails with the named, retryable ``cpu-starved`` instead of a vag
 mismatch; the next attempt, on a less busy machine or with less parallelism, succeeds."""
 
 _INPUT = re.compile(r"^Input #(\d+),")
-_CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
 _START = re.compile(r"start: (-?\d+(?:\.\d+)?)")
 
 
@@ -146,20 +145,19 @@ class Capture:
             raise RecorderError(ExitCode.CRASH, "ffmpeg did not finish the file") from None
 
 
-def capture_speed(progress: dict[str, str], start_at: float, stopped_at: float) -> float | None:
+def capture_speed(written: float | None, start_at: float, stopped_at: float) -> float | None:
     """Seconds of video ffmpeg wrote per second of real time since the play instant.
 
-    ``progress`` is ffmpeg's last ``-progress`` block (``out_time=HH:MM:SS.micro``), read after
-    it finished; ``start_at`` the trim instant (the file's t=0); ``stopped_at`` when ``q`` was
-    sent. 1.0 means it kept up; ffmpeg's own ``speed`` also counts the lead before play, so it is
-    not used. None when ffmpeg reported no time (the check is then skipped).
+    ``written`` is the finished file's duration (ffprobe: ffmpeg's own ``-progress`` lines can
+    be two seconds stale when it exits); ``start_at`` the trim instant (the file's t=0);
+    ``stopped_at`` the moment the file had to reach (the media's end, ``q`` at the latest).
+    1.0 means it kept up; ffmpeg's ``speed`` also counts the lead before play, so it is not
+    used. None when the duration is unknown (then the verification refuses the file).
     """
-    match = _CLOCK.match(progress.get("out_time", "").strip())
     wall = stopped_at - start_at
-    if match is None or wall <= 0:
+    if written is None or wall <= 0:
         return None
-    hours, minutes, seconds = match.groups()
-    return (int(hours) * 3600 + int(minutes) * 60 + float(seconds)) / wall
+    return written / wall
 
 
 def check_capture_speed(speed: float | None, wall: float) -> None:

@@ -47,6 +47,7 @@ from .players import (
 )
 from .procs import Child, TreeMeter
 from .source import Target, http_failure
+from .verify import written_seconds
 from .watchdog import GuardedPage, Watchdog
 
 POLL_SECONDS = 0.25
@@ -148,10 +149,13 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             if status != 0:
                 raise RecorderError(ExitCode.CRASH, f"ffmpeg exited with status {status}: "
                                     + " | ".join(capture.state.last_lines[-3:]))
-            speed = capture_speed(capture.progress(), start_at, stopped_at)
+            # what the file must hold: from the play instant to the media's end (not the poll
+            # that noticed the end a moment later)
+            needed_until = min(stopped_at, epoch + duration)
+            speed = capture_speed(written_seconds(output), start_at, needed_until)
             facts["capture_speed"] = round(speed, 4) if speed is not None else None
             log.info("captured", speed=facts["capture_speed"])
-            check_capture_speed(speed, stopped_at - start_at)
+            check_capture_speed(speed, needed_until - start_at)
             with contextlib.suppress(PlaywrightError):
                 browser.close()
         return facts

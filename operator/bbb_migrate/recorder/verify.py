@@ -34,6 +34,14 @@ def ffprobe(path: Path) -> dict:
     return json.loads(out.stdout)
 
 
+def written_seconds(path: Path) -> float | None:
+    """The duration of a finished file, or None when ffprobe cannot tell (verify refuses it)."""
+    try:
+        return float(ffprobe(path).get("format", {}).get("duration", "nan")) or None
+    except (RecorderError, ValueError):
+        return None
+
+
 def frame_luma(path: Path, at: float, size: tuple[int, int] = (64, 36)) -> list[int] | None:
     """The grey pixels of one small frame at ``at`` seconds (None when there is none)."""
     w, h = size
