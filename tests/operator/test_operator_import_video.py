@@ -29,7 +29,8 @@ def _ext_owners(pod, url):
     return [r[0] for r in rows]
 
 
-async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, dbs, shared_root):
+async def _import_video_world(cluster, dbs, shared_root):
+    """Pod (PostgreSQL), Moodle (MariaDB), their Secrets, the listing, and the spec."""
     pod = dbs.pod("postgresql", 4)
     seed_pod(pod, 4)
     moodle = dbs.moodle("mysql")
@@ -53,15 +54,29 @@ async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, db
                    "ignoredServers": ["ignored.example.org"],
                    "notice": {"enabled": True, "html": NOTICE}},
     }
+    return pod, moodle, world, spec
+
+
+async def _completed(cluster, operator_process, name):
+    async def done():
+        m = await cluster.migration(name)
+        return m if (m.get("status") or {}).get("phase") == "Completed" else None
+    return await wait_for(done, timeout=60, logs=operator_process.logs)
+
+
+async def _metrics(port):
+    async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{port}/metrics") as response:
+        return await response.text()
+
+
+async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, dbs, shared_root):
+    pod, moodle, world, spec = await _import_video_world(cluster, dbs, shared_root)
     port = _free_port()
     operator_process.extra_env["BBB_MIGRATE_METRICS_PORT"] = str(port)
     await operator_process.start()
     await cluster.create_migration("iv", spec)
-
-    async def done():
-        m = await cluster.migration("iv")
-        return m if (m.get("status") or {}).get("phase") == "Completed" else None
-    m = await wait_for(done, timeout=60, logs=operator_process.logs)
+    m = await _completed(cluster, operator_process, "iv")
     children = await cluster.children("iv")
     assert phases(children) == {"Published": 7}
     assert m["status"]["recordings"]["published"] == 7
@@ -76,11 +91,39 @@ async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, db
     intros = dict(moodle.query("SELECT id, intro FROM mdl_bigbluebuttonbn"))
     assert intros[world.ids["A1"]] == f"<p>Cours magistral</p><br>{NOTICE}"
     # Prometheus metrics of the operator process
-    async with aiohttp.ClientSession() as session, session.get(
-            f"http://127.0.0.1:{port}/metrics") as response:
-        text = await response.text()
+    text = await _metrics(port)
     assert 'bbb_migrate_published_total{mode="import-video"} 7.0' in text
     assert ('bbb_migrate_recordings{migration="iv",namespace="ns1",phase="Published"} 7.0'
             in text)
     assert 'bbb_migrate_jobs_in_flight{migration="iv",namespace="ns1"} 0.0' in text
     assert "bbb_migrate_api_requests_total" in text
+
+
+async def test_a_refused_notice_publishes_and_is_counted(cluster, operator_process, dbs,
+                                                        shared_root):
+    """The Moodle server refuses the notice of one activity for good (a trigger, as a DBA
+    protecting a table would write one): the recording is Published all the same, and the
+    refusal is said (Event naming the activity), counted (status, metric) and not retried."""
+    pod, moodle, world, spec = await _import_video_world(cluster, dbs, shared_root)
+    moodle.execute(
+        "CREATE TRIGGER no_notice BEFORE UPDATE ON mdl_bigbluebuttonbn FOR EACH ROW "
+        f"IF OLD.id = {world.ids['A1']} THEN SIGNAL SQLSTATE '45000' "
+        "SET MESSAGE_TEXT = 'descriptions are frozen'; END IF")
+    port = _free_port()
+    operator_process.extra_env["BBB_MIGRATE_METRICS_PORT"] = str(port)
+    await operator_process.start()
+    await cluster.create_migration("nf", spec)
+    m = await _completed(cluster, operator_process, "nf")
+    assert phases(await cluster.children("nf")) == {"Published": 7}
+    # rec1 and rec5 both belong to A1: refused once (once per activity), A4 got its notice.
+    assert m["status"]["recordings"]["noticeFailures"] == 1
+    assert m["status"]["recordings"]["failed"] == 0
+    assert pod.count("import_video_externalrecording") == 11
+    intros = dict(moodle.query("SELECT id, intro FROM mdl_bigbluebuttonbn"))
+    assert intros[world.ids["A1"]] == "<p>Cours magistral</p>"
+    assert intros[world.ids["A4"]].endswith(NOTICE)
+    notices = [e for e in await cluster.events() if e.get("reason") == "NoticeFailed"]
+    assert len(notices) == 1 and notices[0]["type"] == "Warning"
+    assert "'Cours magistral'" in notices[0]["message"]
+    assert "descriptions are frozen" in notices[0]["message"]
+    assert "bbb_migrate_notice_failures_total 1.0" in await _metrics(port)

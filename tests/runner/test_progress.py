@@ -89,3 +89,29 @@ def test_rich_display_bar_running_lines_and_table() -> None:
 def test_reporter_choice() -> None:
     assert isinstance(make_reporter(json_output=True, stream=io.StringIO()), JsonReporter)
     assert isinstance(make_reporter(json_output=False, stream=io.StringIO()), PlainReporter)
+
+
+def test_notice_failures_are_counted_in_the_summary() -> None:
+    """Moodle notices refused for good (the recordings are Published) are counted and shown."""
+    from datetime import UTC, datetime
+
+    from bbb_migrate.models import Recording
+    from bbb_migrate.plan import PlanItem
+    from bbb_migrate.runner.statestore import StoredRecording
+    from bbb_migrate.runner.summary import summarize
+    from bbb_migrate.state import Action, initial, published
+
+    def row(record_id: str, refused: int) -> StoredRecording:
+        recording = Recording(record_id=record_id, meeting_id="m", name=record_id,
+                              start_time=datetime(2024, 1, 2, tzinfo=UTC))
+        item = PlanItem(index=1, recording=recording, action=Action.PUBLISH_ONLY, reason="",
+                        playback_type="presentation", source_url="http://x/")
+        state = published(initial(record_id, Action.PUBLISH_ONLY))
+        return StoredRecording(item, state, None, {"notice_failures": refused}, None, None)
+
+    summary = summarize([row("a", 2), row("b", 0), row("c", 1)])
+    assert summary.done == 3 and summary.notice_failures == 3
+    out = io.StringIO()
+    PlainReporter(out, every=0).summary(summary)
+    line = next(x for x in out.getvalue().splitlines() if "Moodle notices not written" in x)
+    assert line.split()[-1] == "3"

@@ -17,6 +17,7 @@ Every phase change goes through :mod:`bbb_migrate.state`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -143,7 +144,7 @@ class Scheduler:
         self.log = logger
         self.stopped = stopped
         # Our own writes, newer than what the watch may have delivered: child → (seq, state).
-        self.overlay: dict[str, tuple[int, RecordingState]] = {}
+        self.overlay: dict[str, ChildView] = {}
         self.status: dict[str, Any] = {}
         self.publisher: Any = None
         self.publisher_spec: MigrationSpec | None = None
@@ -405,10 +406,8 @@ class Scheduler:
         for view in children:
             mine = self.overlay.get(view.name)
             if mine is not None:
-                if mine[0] > view.seq:
-                    view = ChildView(view.name, view.uid, view.migration, view.record_id,
-                                     view.action, view.index, view.source_url, view.duration,
-                                     mine[1], mine[0])
+                if mine.seq > view.seq:
+                    view = mine
                 else:
                     del self.overlay[view.name]
             result.append(view)
@@ -423,13 +422,15 @@ class Scheduler:
         status = state_to_status(new, seq)
         status.update(extra)
         self.api.patch_child_status(self.namespace, view.name, status)
-        self.overlay[view.name] = (seq, new)
+        saved = dataclasses.replace(
+            view, state=new, seq=seq,
+            notice_failures=int(extra.get("noticeFailures", view.notice_failures)))
+        self.overlay[view.name] = saved
         if new.phase != view.state.phase:
             self.log.info("record=%s child=%s %s -> %s%s", view.record_id, view.name,
                           view.state.phase, new.phase,
                           f" ({new.last_error})" if new.last_error else "")
-        return ChildView(view.name, view.uid, view.migration, view.record_id, view.action,
-                         view.index, view.source_url, view.duration, new, seq)
+        return saved
 
     def _collect(self, spec: MigrationSpec, views: list[ChildView],
                  job_views: dict[str, jobs.JobView], now: float) -> list[ChildView]:
