@@ -143,7 +143,7 @@ class Scheduler:
         self.post = post
         self.log = logger
         self.stopped = stopped
-        # Our own writes, newer than what the watch may have delivered: child → (seq, state).
+        # Our own writes, newer than what the watch may have delivered: child → the saved view.
         self.overlay: dict[str, ChildView] = {}
         self.status: dict[str, Any] = {}
         self.publisher: Any = None
