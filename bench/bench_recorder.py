@@ -32,8 +32,9 @@ LONG_ID = "b" * 40 + "-1700000000000"
 
 def run(url: str, output: Path, interval: float = 5.0) -> tuple[RecorderResult, list]:
     """Run the recorder command; sample its process tree's RSS every ``interval`` s."""
-    proc = subprocess.Popen([sys.executable, "-m", "bbb_migrate.cli", "record", "--url", url,
-                             "--output", str(output)], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "bbb_migrate.cli", "record", "--engine",
+                             "capture", "--url", url, "--output", str(output)],
+                            stdout=subprocess.DEVNULL)
     meter = TreeMeter(proc.pid)
     began = time.monotonic()
     samples = []

@@ -20,7 +20,7 @@ fi
 # The recorder's (the same as recorder-image/Dockerfile), the venv module, and the two database
 # servers of the tests when this machine has none.
 DEB_PACKAGES=(chromium xvfb pulseaudio ffmpeg fonts-dejavu-core fonts-liberation fonts-noto-core
-              x11-utils python3 python3-venv ca-certificates)
+              x11-utils python3 python3-venv ca-certificates libcairo2)
 command -v pg_ctlcluster >/dev/null 2>&1 || DEB_PACKAGES+=(postgresql)
 [ -x /usr/sbin/mariadbd ] || DEB_PACKAGES+=(mariadb-server mariadb-client)
 missing=()

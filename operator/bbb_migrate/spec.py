@@ -259,6 +259,33 @@ class RecorderSettings(_Model):
     deadline_margin_seconds: int = Field(300, ge=0)
     stall_seconds: int = Field(60, ge=5, description="No playback progress for this long = stall.")
     shm_size: str = "1Gi"
+    engine: Literal["auto", "compose", "capture"] = Field(
+        "auto", description="Presentation renderer: compose (drawn from the recording's files, "
+        "~10x real time), capture (the player played and filmed, real time), or auto: compose "
+        "when it draws every feature the recording uses, else capture (reason in the result).")
+    layout: Literal["presentation", "presentation+webcam", "player"] = Field(
+        "presentation+webcam", description="compose only: slides only, slides with the webcam "
+        "in a corner, or the 2.3 player's arrangement (capture always films the player).")
+    chat: bool = Field(True, description="compose, layout player: show the chat column.")
+    compose_resources: Resources = Field(
+        default_factory=lambda: Resources(requests={"cpu": "500m", "memory": "512Mi"},
+                                          limits={"cpu": "1", "memory": "1Gi"}),
+        description="Resources of a Job whose engine is compose (no browser, no X server).")
+
+    def engine_args(self) -> list[str]:
+        """The recorder's engine arguments (the same for the Job and the local runner)."""
+        args = ["--engine", self.engine, "--layout", self.layout]
+        return args if self.chat else [*args, "--no-chat"]
+
+    def job_resources(self) -> dict[str, dict[str, str]]:
+        """compose: its own small resources; capture: ``resources``; auto: compose's requests
+        (most recordings compose) with room up to capture's limits for a fallback."""
+        small, big = self.compose_resources, self.resources
+        if self.engine == "compose":
+            return {"requests": dict(small.requests), "limits": dict(small.limits)}
+        if self.engine == "capture":
+            return {"requests": dict(big.requests), "limits": dict(big.limits)}
+        return {"requests": dict(small.requests), "limits": dict(big.limits)}
 
 
 class Volume(_Model):

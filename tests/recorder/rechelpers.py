@@ -40,8 +40,11 @@ class Run:
 
 
 def record_command(url: str, output: Path, *extra: str) -> list[str]:
+    """The recorder as executors run it; the capture engine unless ``extra`` names one (these
+    tests are about the capture engine; test_compose.py runs compose)."""
+    engine = [] if "--engine" in extra else ["--engine", "capture"]
     return [sys.executable, "-m", "bbb_migrate.cli", "record", "--url", url,
-            "--output", str(output), *extra]
+            "--output", str(output), *engine, *extra]
 
 
 def start_recorder(url: str, output: Path, *extra: str) -> subprocess.Popen:

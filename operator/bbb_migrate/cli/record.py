@@ -52,9 +52,20 @@ def _env(name: str) -> str:
               envvar=_env("FPS"))
 @click.option("--crf", type=click.IntRange(0, 51), default=20, show_default=True,
               envvar=_env("CRF"))
-@click.option("--preset", default="veryfast", show_default=True, envvar=_env("PRESET"),
+@click.option("--preset", default=None, envvar=_env("PRESET"),
               type=click.Choice(["ultrafast", "superfast", "veryfast", "faster", "fast",
-                                 "medium"]))
+                                 "medium"]),
+              help="x264 preset [default: veryfast for capture, ultrafast for compose].")
+@click.option("--engine", default="auto", show_default=True, envvar=_env("ENGINE"),
+              type=click.Choice(["auto", "compose", "capture"]),
+              help="Presentation renderer: compose (from the files), capture (the player "
+                   "filmed in real time), auto (compose when it draws every feature used).")
+@click.option("--layout", default="presentation+webcam", show_default=True,
+              envvar=_env("LAYOUT"),
+              type=click.Choice(["presentation", "presentation+webcam", "player"]),
+              help="compose: slides only, webcam in a corner, or the 2.3 player's arrangement.")
+@click.option("--chat/--no-chat", default=True, show_default=True, envvar=_env("CHAT"),
+              help="compose, layout player: the chat column.")
 @click.option("--deadline-factor", type=click.FloatRange(1.0, 100), default=1.5,
               show_default=True, envvar=_env("DEADLINE_FACTOR"),
               help="Stop (exit 13) after duration x factor + margin.")
@@ -74,7 +85,8 @@ def _env(name: str) -> str:
               envvar=_env("AUDIO_DELAY_MS"),
               help="Shift the sound later (ms, may be negative) against the picture.")
 def record(url: str, output: Path, record_id: str | None, width: int, height: int, fps: int,
-           crf: int, preset: str, deadline_factor: float, deadline_margin: float,
+           crf: int, preset: str | None, engine: str, layout: str, chat: bool,
+           deadline_factor: float, deadline_margin: float,
            stall_seconds: float, duration: float | None, load_timeout: float,
            content_rate: int, audio_delay_ms: float) -> None:
     """Render or download one BBB playback into OUTPUT; the exit code says what happened.
@@ -96,7 +108,8 @@ def record(url: str, output: Path, record_id: str | None, width: int, height: in
     settings = VideoSettings(width=width, height=height, fps=fps, crf=crf, preset=preset)
     options = RenderOptions(settings=settings, stall_seconds=stall_seconds,
                             load_timeout=load_timeout, content_rate=content_rate,
-                            audio_delay=audio_delay_ms / 1000)
+                            audio_delay=audio_delay_ms / 1000, engine=engine, layout=layout,
+                            chat=chat)
     try:
         result = run_record(url, output, record_id=record_id, options=options,
                             duration=duration, deadline_factor=deadline_factor,

@@ -80,8 +80,10 @@ status_json_option = click.option(
 @click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Deadline of one request to the BBB server, reply included "
                    "(overrides source.requestTimeoutSeconds).")
+@click.option("--engine", type=click.Choice(["auto", "compose", "capture"]), default=None,
+              help="Presentation renderer (overrides recorder.engine).")
 def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: bool,
-        replan: bool, request_timeout: float | None) -> None:
+        replan: bool, request_timeout: float | None, engine: str | None) -> None:
     """Run a migration on this machine: render, publish, resumable, with progress.
 
     Interrupt it at any point (Ctrl-C, kill, power loss) and run the same command again: it
@@ -95,6 +97,9 @@ def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: boo
     if request_timeout is not None:
         spec = spec.model_copy(update={"source": spec.source.model_copy(
             update={"request_timeout_seconds": request_timeout})})
+    if engine:
+        recorder = spec.recorder.model_copy(update={"engine": engine})
+        spec = spec.model_copy(update={"recorder": recorder})
     reporter = make_reporter(json_output=json_output)
     try:
         if dry_run or spec.dry_run:

@@ -103,7 +103,7 @@ def recorder_args(*, source_url: str, output: str, record_id: str,
         "--width", str(rec.width), "--height", str(rec.height), "--fps", str(rec.fps),
         "--deadline-factor", str(rec.deadline_factor),
         "--deadline-margin", str(rec.deadline_margin_seconds),
-        "--stall-seconds", str(rec.stall_seconds),
+        "--stall-seconds", str(rec.stall_seconds), *rec.engine_args(),
     ]
     if duration_seconds and duration_seconds > 0:
         command += ["--duration", str(math.ceil(duration_seconds))]
@@ -149,8 +149,7 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
         "args": recorder_args(source_url=source_url, output=output, record_id=record_id,
                               duration_seconds=duration_seconds, spec=spec),
         "env": [{"name": "HOME", "value": "/tmp"}],  # noqa: S108 (the pod's own emptyDir)
-        "resources": {"requests": dict(spec.recorder.resources.requests),
-                      "limits": dict(spec.recorder.resources.limits)},
+        "resources": spec.recorder.job_resources(),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "privileged": False,

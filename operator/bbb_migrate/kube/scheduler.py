@@ -493,6 +493,9 @@ class Scheduler:
             ratio = result.wall_seconds / result.duration_seconds
             metrics.RENDER_RATIO.observe(ratio)
             extra["renderSeconds"] = result.wall_seconds
+        if result is not None and result.extra.get("engine"):
+            extra["engine"] = result.extra["engine"]
+            extra["engineReason"] = str(result.extra.get("engine_reason", ""))[:500]
         if new.phase is not Phase.RENDERED:
             metrics.FAILURES.labels(new.exit_class or "unknown").inc()
             if new.phase is Phase.FAILED:

@@ -29,10 +29,11 @@ from ..contract import (
     safe_name,
 )
 from .capture import VideoSettings
+from .engine import render_presentation
 from .errors import RecorderError
 from .log import EventLog
 from .procs import TreeMeter
-from .render import RenderOptions, render
+from .render import RenderOptions
 from .source import classify, fetch_duration, metadata_url
 from .verify import verify
 
@@ -94,7 +95,8 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
             deadline = started + expected * deadline_factor + deadline_margin
             log.info("duration", seconds=expected, deadline_seconds=round(deadline - started))
             part.unlink(missing_ok=True)
-            result.extra.update(render(target, part, expected, options, log, deadline, meter))
+            result.extra.update(render_presentation(target, part, expected, options, log, deadline,
+                                                    meter))
             result.chromium_version = result.extra.pop("chromium_version", None)
             need_audio = True
         else:

@@ -31,6 +31,7 @@ A screen capture cannot catch up: what ffmpeg could not encode while the player 
 measures it and fails with the named, retryable ``cpu-starved`` instead of a vague duration
 mismatch; the next attempt, on a less busy machine or with less parallelism, succeeds."""
 
+CAPTURE_PRESET = "veryfast"
 _INPUT = re.compile(r"^Input #(\d+),")
 _START = re.compile(r"start: (-?\d+(?:\.\d+)?)")
 
@@ -43,7 +44,7 @@ class VideoSettings:
     height: int = 720
     fps: int = 25
     crf: int = 20
-    preset: str = "veryfast"
+    preset: str | None = None  # None: the engine's own (capture veryfast, compose ultrafast)
     audio_bitrate: str = "128k"
     gop_seconds: int = 2
 
@@ -76,7 +77,8 @@ def ffmpeg_command(display: str, pulse_server: str, source: str, output: Path,
         "-thread_queue_size", "512", "-f", "pulse", "-server", pulse_server,
         "-sample_rate", "48000", "-channels", "2", "-fragment_size", "3840", "-i", source,
         "-copyts", "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", s.preset, "-crf", str(s.crf), "-profile:v", "high",
+        "-c:v", "libx264", "-preset", s.preset or CAPTURE_PRESET, "-crf", str(s.crf),
+        "-profile:v", "high",
         "-pix_fmt", "yuv420p", "-g", str(s.fps * s.gop_seconds), "-r", str(s.fps),
         "-fps_mode", "cfr",
         "-c:a", "aac", "-b:a", s.audio_bitrate, "-ar", "48000", "-ac", "2",

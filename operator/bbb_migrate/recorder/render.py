@@ -64,6 +64,9 @@ class RenderOptions:
     audio_delay: float = 0.0  # seconds added to the sound's position (see docs/recorder.md)
     lead_seconds: float = 2.0  # ffmpeg opens its devices this long before play
     evaluate_timeout: float = 30.0  # one page.evaluate; the browser is killed past it
+    engine: str = "auto"  # auto | compose | capture (see recorder/engine.py)
+    layout: str = "presentation+webcam"  # compose: presentation | presentation+webcam | player
+    chat: bool = True  # compose, layout "player": the chat column
 
 
 def render(target: Target, output: Path, duration: float, options: RenderOptions,

@@ -93,7 +93,7 @@ def recorder_arguments(spec: MigrationSpec, item: Any, output: Path) -> list[str
         "--width", str(rec.width), "--height", str(rec.height), "--fps", str(rec.fps),
         "--deadline-factor", str(rec.deadline_factor),
         "--deadline-margin", str(rec.deadline_margin_seconds),
-        "--stall-seconds", str(rec.stall_seconds),
+        "--stall-seconds", str(rec.stall_seconds), *rec.engine_args(),
     ]
 
 
@@ -474,6 +474,7 @@ class Executor:
             "render-finished", record_id=row.record_id, name=row.item.recording.name,
             kind=running.view.kind, ok=ok, exit_code=code, exit_class=new.exit_class,
             message="" if ok else new.last_error, wall_seconds=round(wall, 1),
+            engine=(result.extra.get("engine") if result else None),
             duration_seconds=result.duration_seconds if ok and result else None,
             size_bytes=result.size_bytes if ok and result else None,
             retry_in=round(max(0.0, new.not_before - time.time())) if new.not_before else None,

@@ -104,6 +104,11 @@ def summary_rows(summary: Summary) -> list[tuple[str, str]]:
         rows.append(("Moodle notices not written", str(summary.notice_failures)))
     for reason, count in sorted(summary.excluded.items()):
         rows.append((f"Not selected: {reason}", str(count)))
+    if summary.engines:
+        rows.append(("Engines", ", ".join(f"{name} {count}"
+                                          for name, count in sorted(summary.engines.items()))))
+    for reason, count in sorted(summary.fallbacks.items()):
+        rows.append((f"Captured instead of composed: {reason}", str(count)))
     rows += [
         ("Recorded hours", f"{summary.recorded_seconds / 3600:.2f}"),
         ("Render hours", f"{summary.render_seconds / 3600:.2f}"),
@@ -186,7 +191,8 @@ def _describe(kind: str, fields: dict[str, Any]) -> str | None:
             return f"{label}: {fields.get('kind')} started (attempt {fields.get('attempt')})"
         case "render-finished":
             if fields.get("ok"):
-                return (f"{label}: {fields.get('kind')} done in "
+                engine = f" ({fields['engine']})" if fields.get("engine") else ""
+                return (f"{label}: {fields.get('kind')}{engine} done in "
                         f"{format_duration(fields.get('wall_seconds'))}, "
                         f"{format_size(fields.get('size_bytes') or 0)}")
             return f"{label}: {fields.get('kind')} failed: {fields.get('message')}"

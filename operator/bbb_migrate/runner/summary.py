@@ -39,6 +39,8 @@ class Summary:
     output_bytes: int = 0  # size of the files rendered or downloaded
     excluded: dict[str, int] = field(default_factory=dict)  # filtered out by the selection
     notice_failures: int = 0  # Moodle notices refused for good (recordings still published)
+    engines: dict[str, int] = field(default_factory=dict)  # renders kept, by engine
+    fallbacks: dict[str, int] = field(default_factory=dict)  # auto chose capture: reason → count
 
     @property
     def finished(self) -> bool:
@@ -90,6 +92,14 @@ def summarize(rows: list[StoredRecording], excluded: dict[str, int] | None = Non
         if row.result and state.phase in (Phase.PUBLISHED, Phase.RENDERED):
             summary.render_seconds += float(row.result.get("wall_seconds") or 0.0)
             summary.output_bytes += int(row.result.get("size_bytes") or 0)
+            extra = row.result.get("extra") or {}
+            if extra.get("engine"):
+                engine = str(extra["engine"])
+                summary.engines[engine] = summary.engines.get(engine, 0) + 1
+                reason = str(extra.get("engine_reason") or "")
+                if engine == "capture" and reason.startswith("auto:"):
+                    reason = reason.removeprefix("auto:").strip()
+                    summary.fallbacks[reason] = summary.fallbacks.get(reason, 0) + 1
     summary.phases = dict(phases)
     summary.skipped = dict(skipped)
     return summary

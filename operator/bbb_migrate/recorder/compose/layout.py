@@ -1,0 +1,56 @@
+"""Where each part of the picture goes, per layout, at any output size.
+
+- ``presentation``: the presentation area fills the frame (slides letterboxed on white, as the
+  players draw them).
+- ``presentation+webcam`` (the default): the same, with the webcams video in the bottom-right
+  corner, a quarter of the frame's width.
+- ``player``: bbb-playback 2.3's own arrangement (research note bbb-players.md §4, measured at
+  1280x720 and scaled): webcams 0,0,320,240, chat below, title bar, presentation 320,60,960,530,
+  thumbnails, bottom bar, and the 30 px strip the hidden control bar leaves. Without chat the
+  column keeps its place (empty), so the presentation box is the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LAYOUTS = ("presentation", "presentation+webcam", "player")
+Rect = tuple[int, int, int, int]  # x, y, w, h
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    width: int
+    height: int
+    area: Rect  # the presentation area (slides, screen share, cursor)
+    webcam: Rect | None  # the box the webcams video is fitted into (None: not shown)
+    webcam_corner: bool  # fitted to the box's width and put in its bottom-right corner
+    player_chrome: bool  # title bar, chat column, thumbnails (layout "player")
+
+
+def geometry(layout: str, width: int, height: int) -> Geometry:
+    if layout == "presentation":
+        return Geometry(width, height, (0, 0, width, height), None, False, False)
+    if layout == "presentation+webcam":
+        box_w = _even(width / 4)
+        box_h = _even(box_w * 3 / 4)
+        return Geometry(width, height, (0, 0, width, height),
+                        (width - box_w, height - box_h, box_w, box_h), True, False)
+    if layout == "player":
+        sx, sy = width / 1280, height / 720
+        area = (_even(320 * sx), _even(60 * sy), _even(960 * sx), _even(530 * sy))
+        return Geometry(width, height, area, (0, 0, _even(320 * sx), _even(240 * sy)), False,
+                        True)
+    raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+
+
+def fit(box: tuple[float, float, float, float], area_w: int, area_h: int
+        ) -> tuple[float, float, float]:
+    """SVG ``xMidYMid meet``: the scale and offset that fit a viewBox into the area."""
+    bx, by, bw, bh = box
+    scale = min(area_w / bw, area_h / bh)
+    return scale, (area_w - bw * scale) / 2 - bx * scale, (area_h - bh * scale) / 2 - by * scale
