@@ -7,13 +7,15 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from rec_analysis import audio_onsets, frame_at
-from rechelpers import Run, run_recorder, url_20, url_23
+from rechelpers import SLIP_RETRY, Run, run_recorder, url_20, url_23
 
 from bbb_migrate.simulator.make_sample import BEEPS, DURATION, SEGMENTS
 
@@ -142,3 +144,44 @@ def test_webcam_in_the_corner(composed):
     slide = frame[100:200, 100:200].reshape(-1, 3).mean(0)
     assert np.abs(corner - 80).max() < 40  # webcam grey 0x505050
     assert np.abs(slide - SEGMENTS[0].rgb).max() < 30
+
+
+def ssim(first: Path, second: Path, t: float, box: tuple[int, int, int, int],
+         folder: Path) -> float:
+    """ffmpeg's SSIM (All) of ``box`` in the frames two files show at ``t`` s."""
+    x, y, w, h = box
+    pictures = []
+    for index, path in enumerate((first, second)):
+        picture = folder / f"ssim-{index}.png"
+        Image.fromarray(frame_at(path, t)[y:y + h, x:x + w]).save(picture)
+        pictures.append(str(picture))
+    out = subprocess.run(
+        ["ffmpeg", "-v", "info", "-i", pictures[0], "-i", pictures[1], "-lavfi", "ssim",
+         "-f", "null", "-"], capture_output=True, text=True, check=True)
+    match = re.search(r"All:([0-9.]+)", out.stderr)
+    assert match, out.stderr[-500:]
+    return float(match.group(1))
+
+
+# Instants of the sample's timeline at least 0.3 s away from any change (the capture draws
+# a change up to ~0.1 s late), 22 of them.
+CHANGES = (2.0, 2.5, 2.7, 3.0, 3.5, 4.0, 5.0, 5.5, 6.0, 8.0, 11.0, 14.0)
+INSTANTS = [t for t in (0.4 + 0.45 * i for i in range(44))
+            if t < DURATION - 0.3 and all(abs(t - c) >= 0.3 for c in CHANGES)][:22]
+
+
+@pytest.mark.slow
+def test_frames_match_the_capture_engine(simulator, composed, tmp_path):
+    """The presentation area, compose (layout player) against capture of the 2.3 player, at
+    22 instants: mean SSIM at least 0.9 (accepted differences: docs/recorder.md)."""
+    assert len(INSTANTS) >= 20
+    for attempt in range(2):  # a capture starved by other suites is redone once (conftest)
+        capture = run_recorder(url_23(simulator), tmp_path / f"capture{attempt}.mp4",
+                               "--engine", "capture")
+        if capture.code == 0 and capture.result.extra.get("clock_slip_seconds", 0) <= SLIP_RETRY:
+            break
+    assert capture.code == 0, capture.stdout[-3000:]
+    assert capture.result.extra["engine"] == "capture"
+    scores = [ssim(capture.output, composed["player"].output, t, AREA, tmp_path)
+              for t in INSTANTS]
+    assert sum(scores) / len(scores) >= 0.9, list(zip(INSTANTS, scores, strict=True))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 from defusedxml import ElementTree
 
 from ...contract import ExitCode
@@ -24,7 +25,7 @@ from ..capture import VideoSettings
 from ..errors import RecorderError
 from ..log import EventLog
 from ..procs import Child, TreeMeter
-from ..source import Target
+from ..source import USER_AGENT, Target, http_failure
 from .draw import Stills
 from .encode import HIDDEN, Plan, command, frames_for, media_info
 from .files import Published, fetch_links, fetch_published
@@ -56,8 +57,22 @@ def presentation_base(target: Target) -> str:
     return f"{parts.scheme}://{parts.netloc}/presentation/{target.record_id}/"
 
 
+def check_page(url: str, timeout: float) -> None:
+    """The playback page answers as it does for the capture engine (a recording withdrawn
+    from the server is not-found there, whatever files remain), so both engines exit alike."""
+    try:
+        with requests.get(url, stream=True, timeout=timeout,
+                          headers={"User-Agent": USER_AGENT}) as response:
+            status = response.status_code
+    except requests.RequestException as error:
+        raise http_failure(error, None, "playback page") from error
+    if status >= 400:
+        raise http_failure(None, status, "playback page")
+
+
 def open_recording(target: Target, *, timeout: float = 60.0) -> Recording:
     """Fetch the published files of ``target`` into a new work folder and read the timeline."""
+    check_page(target.url, timeout)
     work = Path(tempfile.mkdtemp(prefix="bbb-compose-"))
     try:
         published = fetch_published(presentation_base(target), work / "files", timeout=timeout)
