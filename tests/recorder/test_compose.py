@@ -20,7 +20,7 @@ from rechelpers import SLIP_RETRY, Run, run_recorder, url_20, url_23
 from bbb_migrate.simulator.make_sample import BEEPS, DURATION, SEGMENTS
 
 FPS = 25
-AREA = (320, 60, 960, 530)  # the presentation area of layout "player" (as the 2.3 player)
+AREA = (320, 60, 960, 560)  # the presentation area of layout "player" (as capture films it)
 
 
 def grid_colours(path: Path, box: tuple[int, int, int, int], fps: int = FPS) -> np.ndarray:
@@ -122,7 +122,7 @@ def test_annotations_zoom_and_cursor_on_their_frame(composed):
     draft at 2.5 s, the rectangle drawn at 3.5 s and undone at 5.5 s, the zoom at 8 s (the
     slide's "2" leaves the picture), the cursor shown from 2 s to 5 s."""
     path = composed["player"].output
-    scale, left, top = 530 / 900, 320 + 9, 60  # slide 1600x900 fitted in 960x530
+    scale, left, top = 960 / 1600, 320, 60 + 10  # slide 1600x900 fitted in 960x560
 
     def at(x: float, y: float, size: int = 4) -> tuple[int, int, int, int]:
         return (round(left + x * scale) - size // 2, round(top + y * scale) - size // 2,

@@ -84,13 +84,13 @@ class Stills:
         title_end = 336 * sx + title_font.getlength(self.title)
         draw.text((title_end + 16 * sx, ty), self.date, font=date_font, fill=(159, 178, 200),
                   anchor="lm")
-        box(320, 590, 960, 80, STRIP)
-        box(320, 670, 960, 20, BAR)
+        box(320, 620, 960, 80, STRIP)
+        box(320, 700, 960, 20, BAR)
         if self.chat is not None:
             box(0, 240, 320, 44, BAR)
             draw.text((12 * sx, 262 * sy), "Chat", font=title_font, fill=(255, 255, 255),
                       anchor="lm")
-            box(0, 284, 320, 406, (255, 255, 255))
+            box(0, 284, 320, 436, (255, 255, 255))
             self._chat_lines(draw, chat_shown, sx, sy)
         return frame
 
@@ -100,7 +100,7 @@ class Stills:
         bold = ImageFont.truetype(BOLD_FONT, size)
         font = ImageFont.truetype(FONT_FILE, size)
         y = (284 + 4 + 6) * sy
-        bottom = (284 + 406) * sy
+        bottom = 720 * sy
         for index, (name, message) in enumerate(self.chat or []):
             if y + size > bottom:
                 break

@@ -4,10 +4,11 @@
   players draw them).
 - ``presentation+webcam`` (the default): the same, with the webcams video in the bottom-right
   corner, a quarter of the frame's width.
-- ``player``: bbb-playback 2.3's own arrangement (research note bbb-players.md §4, measured at
-  1280x720 and scaled): webcams 0,0,320,240, chat below, title bar, presentation 320,60,960,530,
-  thumbnails, bottom bar, and the 30 px strip the hidden control bar leaves. Without chat the
-  column keeps its place (empty), so the presentation box is the same.
+- ``player``: what the capture engine films of bbb-playback 2.3 (research note bbb-players.md
+  §4, measured at 1280x720, scaled for other sizes): webcams 0,0,320,240, chat below, title bar
+  320,0,960,60, presentation 320,60,960,560 (the player's 530 plus the 30 px the capture
+  reclaims by hiding the control bar and its padding), thumbnails 320,620,960,80, bottom bar
+  320,700,960,20. Without chat the column keeps its place (empty), so the boxes stay.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def geometry(layout: str, width: int, height: int) -> Geometry:
                         (width - box_w, height - box_h, box_w, box_h), True, False)
     if layout == "player":
         sx, sy = width / 1280, height / 720
-        area = (_even(320 * sx), _even(60 * sy), _even(960 * sx), _even(530 * sy))
+        area = (_even(320 * sx), _even(60 * sy), _even(960 * sx), _even(560 * sy))
         return Geometry(width, height, area, (0, 0, _even(320 * sx), _even(240 * sy)), False,
                         True)
     raise ValueError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
