@@ -103,23 +103,12 @@ class Timeline:
         if not shapes:
             raise RecorderError(ExitCode.NOT_FOUND, "shapes.svg missing")
         timeline._read_shapes(_parse(shapes, "shapes.svg"))
-        if texts.get("panzooms.xml"):
-            root = _parse(texts["panzooms.xml"] or "", "panzooms.xml")
-            timeline.tldraw_flag |= root.get("tldraw") == "true"
-            for event in root.iter("event"):
-                values = (event.findtext("viewBox") or "").split()
-                if len(values) == 4:
-                    box = tuple(_float(v) for v in values)
-                    if box[2] > 0 and box[3] > 0:
-                        timeline.panzooms.append((_float(event.get("timestamp")), box))
-        if texts.get("cursor.xml"):
-            root = _parse(texts["cursor.xml"] or "", "cursor.xml")
-            timeline.tldraw_flag |= root.get("tldraw") == "true"
-            for event in root.iter("event"):
-                values = (event.findtext("cursor") or "").split()
-                if len(values) == 2:
-                    timeline.cursor.append((_float(event.get("timestamp")),
-                                            _float(values[0], -1), _float(values[1], -1)))
+        for t, values in timeline._events(texts, "panzooms.xml", "viewBox", 4):
+            box = (values[0], values[1], values[2], values[3])
+            if box[2] > 0 and box[3] > 0:
+                timeline.panzooms.append((t, box))
+        for t, values in timeline._events(texts, "cursor.xml", "cursor", 2):
+            timeline.cursor.append((t, values[0], values[1]))
         if texts.get("deskshare.xml"):
             root = _parse(texts["deskshare.xml"] or "", "deskshare.xml")
             for event in root.iter("event"):
@@ -140,6 +129,21 @@ class Timeline:
         timeline._cursor_times = [t for t, _, _ in timeline.cursor]
         timeline._chat_times = [line.t for line in timeline.chat]
         return timeline
+
+    def _events(self, texts: dict[str, str | None], name: str, tag: str, count: int
+                ) -> list[tuple[float, list[float]]]:
+        """``(timestamp, numbers)`` of each ``<event>`` of panzooms.xml or cursor.xml (both
+        may say ``tldraw="true"`` on their root: a BBB 2.6+ whiteboard)."""
+        if not texts.get(name):
+            return []
+        root = _parse(texts[name] or "", name)
+        self.tldraw_flag |= root.get("tldraw") == "true"
+        found = []
+        for event in root.iter("event"):
+            values = (event.findtext(tag) or "").split()
+            if len(values) == count:
+                found.append((_float(event.get("timestamp")), [_float(v, -1) for v in values]))
+        return found
 
     def _read_shapes(self, root: Element) -> None:
         for image in root.iter(f"{SVG}image"):
