@@ -26,6 +26,7 @@ from runner_helpers import (
     SECRET_ENV,
     publish_db,
     publish_samples,
+    skip_if_cpu_starved,
     spec_dict,
     video_recordings,
 )
@@ -294,9 +295,10 @@ def test_claim_mode_real_recorder_with_a_failing_recording(dbs, tmp_path: Path,
         spec = _write(tmp_path / "m.yaml", _claim_spec(sim.api_url, tmp_path / "out", ftp,
                                                        ids["recorder"], "POD_URL"))
         result = CliRunner().invoke(main, ["run", "-f", str(spec), "--json"])
-    assert result.exit_code == 1, result.output  # finished, with a failure
     events = _events(result.output)
     summary = events[-1]
+    skip_if_cpu_starved(summary)
+    assert result.exit_code == 1, result.output  # finished, with a failure
     assert summary["done"] == 2 and [f["record_id"] for f in summary["failed"]] == [gone]
     assert "not-found" in summary["failed"][0]["reason"]
     files = sorted((ftp / "bbb").glob("*.mp4"))
