@@ -102,12 +102,13 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             with watchdog.bound(65, "connecting to Chromium"):
                 browser = playwright.chromium.connect_over_cdp(endpoint, timeout=60_000)
             facts["chromium_version"] = f"Chromium {browser.version}"
-            context = browser.contexts[0]
-            page = context.pages[0] if context.pages else context.new_page()
+            with watchdog.bound(options.evaluate_timeout, "preparing the page"):
+                context = browser.contexts[0]
+                page = context.pages[0] if context.pages else context.new_page()
+                # Hide overlays and the pointer from the first paint: a pointer resting over the
+                # play button when the page appears would leave a native tooltip in the frame.
+                context.add_init_script(script=style_script(form.hide_css))
             guarded = GuardedPage(page, watchdog, options.evaluate_timeout)
-            # Hide overlays and the pointer from the first paint: a pointer resting over the play
-            # button when the page appears would leave a native tooltip in the frame.
-            context.add_init_script(script=style_script(form.hide_css))
             crashed: list[bool] = []
             page.on("crash", lambda _page: crashed.append(True))
             url = target.url
@@ -159,8 +160,9 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             facts["capture_speed"] = round(speed, 4) if speed is not None else None
             log.info("captured", speed=facts["capture_speed"])
             check_capture_speed(speed, needed_until - start_at)
-            with contextlib.suppress(PlaywrightError):
-                browser.close()
+            with contextlib.suppress(PlaywrightError, RecorderError), \
+                    watchdog.bound(10, "closing the browser"):
+                browser.close()  # the file is done: past the deadline, the finally stops it
         return facts
     finally:
         if watchdog is not None:
