@@ -92,9 +92,17 @@ def support(recording: Recording) -> str | None:
     unknown = recording.timeline.shape_kinds - SUPPORTED_ELEMENTS
     if unknown:
         return f"annotations use SVG elements compose does not draw: {', '.join(sorted(unknown))}"
-    tldraw = (texts.get("tldraw.json") or "").strip()
-    if tldraw not in ("", "{}", "[]") or recording.timeline.tldraw_flag:
-        return "tldraw whiteboard (BBB 2.6+) not drawn by this version of compose"
+    timeline = recording.timeline
+    if timeline.board is not None or timeline.tldraw_flag:
+        reason = timeline.board.unsupported() if timeline.board else None
+        if reason:
+            return reason
+        # tldraw recordings keep the cursor and the pan origin in tldraw's page space (the
+        # camera), which compose does not reproduce: only unpanned zooms and no cursor.
+        if any(x or y for _, (x, y, _w, _h) in timeline.panzooms):
+            return "tldraw whiteboard with a panned view (tldraw camera)"
+        if any(x >= 0 and y >= 0 for _, x, y in timeline.cursor):
+            return "tldraw whiteboard with a cursor (tldraw page coordinates)"
     return None
 
 
@@ -159,14 +167,17 @@ def plan_render(recording: Recording, geo: Geometry, settings: VideoSettings, du
         sharing = timeline.sharing_at(t)
         box = timeline.box_at(t, slide)
         drafts = () if sharing else timeline.drafts_at(t, slide)
+        board = (timeline.board.shapes_at(t, slide.id) if timeline.board and slide and
+                 not sharing else ())
         key = ("share",) if sharing else (slide.id if slide else None, box,
-                                          tuple(d.id for d in drafts))
+                                          tuple(d.id for d in drafts),
+                                          tuple(id(shape) for shape in board))
 
-        def area(size: tuple[int, int], slide=slide, box=box, drafts=drafts,
+        def area(size: tuple[int, int], slide=slide, box=box, drafts=drafts, board=board,
                  sharing=sharing) -> bytes | None:
             if sharing or slide is None:
                 return None
-            return rasterise(state_svg(recording.published, slide, box, drafts, size),
+            return rasterise(state_svg(recording.published, slide, box, drafts, size, board),
                              recording.published.folder)
 
         path = stills.still(key, area, timeline.chat_count_at(t) if with_chat else 0)

@@ -27,6 +27,7 @@ from PIL import ImageFont
 from .files import Published
 from .layout import fit
 from .timeline import SVG, XLINK_HREF, Box, Draft, Slide
+from .tldraw import scale_ratio, shape_element
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -143,7 +144,8 @@ def _link_local(image: Element, published: Published) -> None:
 
 
 def state_svg(published: Published, slide: Slide | None, box: Box | None,
-              drafts: tuple[Draft, ...], size: tuple[int, int]) -> bytes:
+              drafts: tuple[Draft, ...], size: tuple[int, int],
+              board: tuple[dict, ...] = ()) -> bytes:
     width, height = size
     root = Element(f"{SVG}svg", {"width": str(width), "height": str(height),
                                  "viewBox": f"0 0 {width} {height}"})
@@ -160,6 +162,14 @@ def state_svg(published: Published, slide: Slide | None, box: Box | None,
         _link_local(image, published)
         for draft in drafts:
             content.append(_draft_element(draft, published))
+        if board:  # tldraw page space: the slide at (1, 1), scaled by the player's ratio
+            ratio = scale_ratio(slide.width, slide.height)
+            page = SubElement(content, f"{SVG}g", {
+                "transform": f"scale({1 / ratio:.8f}) translate(-1,-1)"})
+            for shape in board:
+                element = shape_element(shape)
+                if element is not None:
+                    page.append(element)
     return ET.tostring(root)
 
 

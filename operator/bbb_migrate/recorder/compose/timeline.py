@@ -26,6 +26,7 @@ from defusedxml import ElementTree
 
 from ...contract import ExitCode
 from ..errors import RecorderError
+from .tldraw import Board
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -90,6 +91,7 @@ class Timeline:
     shares: list[tuple[float, float]] = field(default_factory=list)
     chat: list[ChatLine] = field(default_factory=list)
     tldraw_flag: bool = False  # panzooms.xml / cursor.xml say tldraw="true"
+    board: Board | None = None  # tldraw.json (BBB 2.6+ whiteboard)
     shape_kinds: set[str] = field(default_factory=set)  # element names used by annotations
     _pan_times: list[float] = field(default_factory=list, repr=False)
     _cursor_times: list[float] = field(default_factory=list, repr=False)
@@ -103,6 +105,7 @@ class Timeline:
         if not shapes:
             raise RecorderError(ExitCode.NOT_FOUND, "shapes.svg missing")
         timeline._read_shapes(_parse(shapes, "shapes.svg"))
+        timeline.board = Board.read(texts.get("tldraw.json"))
         for t, values in timeline._events(texts, "panzooms.xml", "viewBox", 4):
             box = (values[0], values[1], values[2], values[3])
             if box[2] > 0 and box[3] > 0:
@@ -225,6 +228,8 @@ class Timeline:
             times.update((start, stop))
         if with_chat:
             times.update(line.t for line in self.chat)
+        if self.board is not None:
+            times.update(self.board.changes())
         return {t for t in times if math.isfinite(t) and t >= 0}
 
     def cursor_changes(self) -> set[float]:
