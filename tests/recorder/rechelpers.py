@@ -119,7 +119,7 @@ def wait_for_headroom(cores: float = HEADROOM_CORES, timeout: float = 90.0) -> N
             return
         if time.monotonic() > give_up:
             pytest.skip(f"not enough headroom for a real-time render: {idle:.2f} of "
-                        f"{os.cpu_count()} cores idle for {timeout:.0f} s (needs {cores})")
+                        f"{os.cpu_count()} cores idle for {timeout:.0f} s (needs {cores:.1f})")
 
 
 def starved(run: Run) -> str | None:
