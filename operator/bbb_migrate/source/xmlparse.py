@@ -39,6 +39,7 @@ from .limits import (
     MAX_REPLY_BYTES,
     MAX_TEXT_BYTES,
     Budget,
+    SharedStrings,
     recording_cost,
     size_text,
 )
@@ -72,6 +73,7 @@ class _Parse:
         self.budget = budget
         self.reply = Reply()
         self.cost = 0  # estimated bytes of the recordings kept from this reply
+        self.shared = budget.shared if budget is not None else SharedStrings()
         self.bytes = ReplyBytes(chunks, max_bytes, self.error, self.check)
         self.at_event = 0  # bytes handed to the parser when the last event came
         self.rec_start = -1  # bytes handed out when the current <recording> started (-1: none)
@@ -163,7 +165,7 @@ class _Parse:
         repairs = bisect.bisect_right(positions, self.bytes.out) - self.repairs_seen
         self.repairs_seen += repairs
         try:
-            recording, cost = recording_from_element(elem)
+            recording, cost, shared = recording_from_element(elem)
         except ValueError as exc:
             reply.skipped.append(f"recording #{reply.count} ({_id_hint(elem)}): {exc}")
             return
@@ -174,7 +176,7 @@ class _Parse:
                 return
             reply.repaired.append(f"recording {recording.record_id}: {repairs} invalid "
                                   "byte(s) or character(s) replaced by U+FFFD")
-        self.cost += cost
+        self.cost += cost + self.shared.cost(shared)
         if self.budget is not None:
             self.budget.check(self.cost, len(reply.recordings) + 1)
         reply.recordings.append(recording)
@@ -238,8 +240,11 @@ def _time(text: str, what: str) -> datetime:
         raise ValueError(f"{what} {text[:40]!r} is out of range") from None
 
 
-def recording_from_element(elem: Element) -> tuple[Recording, int]:
-    """One ``<recording>`` element → (Recording, its cost in bytes); ValueError says why.
+def recording_from_element(elem: Element) -> tuple[Recording, int, list[str]]:
+    """One ``<recording>`` → (Recording, its cost in bytes, its shared strings); ValueError why.
+
+    Shared strings (metadata keys and short values, interned) are stored once however many
+    recordings use them: the listing counts each once (:meth:`Budget.shared_cost`).
 
     The cost (:func:`~bbb_migrate.source.limits.recording_cost`) is what the listing's memory
     budget counts. One pass over the children: this runs for every recording of a listing.
@@ -280,7 +285,9 @@ def recording_from_element(elem: Element) -> tuple[Recording, int]:
     breakout = breakout or (text("isBreakout") or "").strip().lower() == "true"
     playbacks, strings = _playbacks(playback)
     internal = (text("internalMeetingID") or "").strip() or record_id
-    strings += [record_id, meeting_id, name, internal, *metadata.keys(), *metadata.values()]
+    strings += [record_id, meeting_id, name, internal]
+    strings += [v for v in metadata.values() if len(v) >= 128]
+    shared = [*metadata.keys(), *(v for v in metadata.values() if len(v) < 128)]
     recording = Recording(
         record_id=record_id,
         meeting_id=meeting_id,
@@ -296,8 +303,8 @@ def recording_from_element(elem: Element) -> tuple[Recording, int]:
         metadata=metadata,
         playbacks=playbacks,
     )
-    objects = len(metadata) + sum(1 + len(p.previews) for p in playbacks)
-    return recording, recording_cost(strings, objects)
+    objects = sum(1 + len(p.previews) for p in playbacks)
+    return recording, recording_cost(strings, objects, len(metadata)), shared
 
 
 def _playbacks(playback: Element | None) -> tuple[tuple[Playback, ...], list[str]]:
