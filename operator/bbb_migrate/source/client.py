@@ -87,7 +87,9 @@ class BBBClient(Pager):
     # -- requests -----------------------------------------------------------------------------
 
     def _signed_url(self, params: Mapping[str, str]) -> str:
-        query = urlencode(list(params.items()))
+        # Commas (recordID=a,b,…) stay as they are, as BBB's own examples write them: a query
+        # without "%" takes urllib3's fast path instead of a Python loop over each character.
+        query = urlencode(list(params.items()), safe=",")
         checksum = sign("getRecordings", query, self._secret, self.checksum)
         return f"{self.api_url}getRecordings?{query}{'&' if query else ''}checksum={checksum}"
 
