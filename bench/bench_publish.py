@@ -9,8 +9,11 @@ identically for each run:
   rule (editingteacher, two teachers per course in the course context); recordings spread over
   the activities. Every recording therefore has 3 moderators; ~3 users per course become Pod
   users.
-- **publisher**: :meth:`Publisher.publish_many` (one transaction per recording, connections and
-  lookups reused, users cached once committed), notice enabled.
+- **publisher**: the production path, as both executors publish: the migration core's
+  :func:`bbb_migrate.core.publishing.publish_batch` (batches chosen by
+  :func:`bbb_migrate.core.schedule.to_publish`) over :meth:`Publisher.publish_many`
+  (connections and lookups reused, Moodle activities prefetched per batch, users cached once
+  committed), each result turned into the recording's new state; notice enabled.
 - **baseline**: modelled on Pod's ``migrate_bbb_recordings`` + Django ORM: autocommit, one
   statement and one commit per row, no cache: per recording the Pod meeting lookup, the Moodle
   activity query, one user query per moderator, ``User.objects.filter(username)``, the user
@@ -37,11 +40,12 @@ from pathlib import Path
 import psycopg2
 from psycopg2.extras import execute_values
 
+from bbb_migrate.core import publishing, schedule
 from bbb_migrate.models import Playback, Recording
 from bbb_migrate.plan import PlanItem
 from bbb_migrate.publish import Publisher
 from bbb_migrate.spec import parse_spec
-from bbb_migrate.state import Action
+from bbb_migrate.state import Action, RecordingState, initial
 
 REPO = Path(__file__).resolve().parents[1]
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -178,6 +182,18 @@ def setup(courses: int, recordings: int) -> tuple[str, str, list[Recording]]:
     return pod, moodle, seed_moodle(moodle, courses, recordings)
 
 
+BATCH = 200  # recordings per publish_many call, as the runner's PUBLISH_BATCH
+
+
+class Entry:
+    """One recording as an executor holds it: its plan item and its state."""
+
+    def __init__(self, item: PlanItem) -> None:
+        self.item = item
+        self.index = item.index
+        self.state: RecordingState = initial(item.record_id, item.action)
+
+
 class PublisherRun:
     """The publisher under test; one instance for the whole run, fed chunk by chunk."""
 
@@ -200,14 +216,24 @@ class PublisherRun:
         self.elapsed = time.perf_counter() - started
 
     def run(self, recs: list[Recording]) -> None:
-        items = [(PlanItem(i + 1, r, Action.PUBLISH_ONLY, "", "presentation",
-                           r.playbacks[0].url), None) for i, r in enumerate(recs)]
+        entries = [Entry(PlanItem(i + 1, r, Action.PUBLISH_ONLY, "", "presentation",
+                                  r.playbacks[0].url)) for i, r in enumerate(recs)]
         started = time.perf_counter()
-        results = self.publisher.publish_many(items)
+        while True:  # what the executors do: the core picks a batch, publishes, saves states
+            batch, _ = schedule.to_publish(entries, now=time.time(), limit=BATCH)
+            if not batch:
+                break
+            jobs = [publishing.Job(e, e.state, e.item, None) for e in batch]
+
+            def saved(outcome: publishing.Outcome) -> None:
+                outcome.entry.state = outcome.state
+                if outcome.error:
+                    raise SystemExit(f"publisher failed on {outcome.entry.item.record_id}: "
+                                     f"{outcome.error}")
+
+            publishing.publish_batch(self.publisher, jobs, max_attempts=3, now=time.time(),
+                                     saved=saved)
         self.elapsed += time.perf_counter() - started
-        failures = [r for r in results if isinstance(r, Exception)]
-        if failures:
-            raise SystemExit(f"publisher failed on {len(failures)} recordings: {failures[0]}")
 
     def close(self) -> None:
         self.publisher.close()

@@ -45,7 +45,7 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1) $REPO"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
    || ! "$VENV/bin/python" -c 'import bbb_migrate' >/dev/null 2>&1; then
   echo "setup: installing bbb-migrate and its test tools into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test,recorder,operator]"
   echo "$want" > "$stamp"
 fi
 

@@ -11,10 +11,12 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from .atomicfile import atomic_write
 
@@ -143,7 +145,7 @@ class RecorderResult:
         """Write atomically (temporary file + rename), so a reader never sees half a JSON."""
         target = Path(path) if path is not None else result_path(self.output)
         with atomic_write(target) as handle:
-            json.dump(asdict(self), handle, indent=2, sort_keys=True)
+            json.dump(_RESULT.dump_python(self, mode="json"), handle, indent=2, sort_keys=True)
             handle.write("\n")
         return target
 
@@ -155,7 +157,10 @@ class RecorderResult:
         extra = {k: v for k, v in data.items() if k not in known}
         fields = {k: v for k, v in data.items() if k in known}
         fields.setdefault("extra", {}).update(extra)
-        return cls(**fields)
+        return _RESULT.validate_python(fields)  # a wrong type is a ValueError here
+
+
+_RESULT: TypeAdapter[RecorderResult] = TypeAdapter(RecorderResult)
 
 
 class Refused(str):

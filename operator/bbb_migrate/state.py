@@ -17,9 +17,11 @@ retried, backoff, and what "done" means.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from .contract import ExitCode, classify_exit
 
@@ -94,20 +96,18 @@ class RecordingState:
         return self.phase in TERMINAL
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (enums as strings)."""
-        data = asdict(self)
-        data["action"] = str(self.action)
-        data["phase"] = str(self.phase)
-        return data
+        """A JSON-ready mapping (enums as strings), through the pydantic schema."""
+        return _ADAPTER.dump_python(self, mode="json")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RecordingState:
-        """The inverse of :meth:`to_dict`; unknown keys are ignored for forward compatibility."""
+        """The inverse of :meth:`to_dict`, validated (a wrong type is an error, not a crash
+        later); unknown keys are ignored for forward compatibility."""
         known = cls.__dataclass_fields__
-        values = {k: v for k, v in data.items() if k in known}
-        values["action"] = Action(values["action"])
-        values["phase"] = Phase(values.get("phase", Phase.PENDING))
-        return cls(**values)
+        return _ADAPTER.validate_python({k: v for k, v in data.items() if k in known})
+
+
+_ADAPTER: TypeAdapter[RecordingState] = TypeAdapter(RecordingState)
 
 
 def initial(record_id: str, action: Action, reason: str = "") -> RecordingState:
@@ -171,15 +171,34 @@ def render_finished(state: RecordingState, exit_code: int | None, *, max_attempt
                    reason=reason)
 
 
-def render_lost(state: RecordingState) -> RecordingState:
-    """The executor restarted and found no recorder for an in-flight recording.
+def render_lost(state: RecordingState, *, max_attempts: int, now: float) -> RecordingState:
+    """The attempt vanished by itself (a Job deleted or evicted, a recorder killed from
+    outside) and left no verdict.
 
-    The cut attempt counts (it consumed time), but the recording goes back to Pending so it is
-    rendered again; the recorder's atomic rename guarantees no half file is taken for done.
+    It counts like any failed attempt: backoff before the next one, Failed once ``attempts``
+    are used, so a recording whose recorder keeps disappearing cannot retry for ever. The
+    recorder's atomic rename guarantees no half file is taken for done.
     """
-    if state.phase in IN_FLIGHT:
-        return replace(state, phase=Phase.PENDING, last_error="recorder lost (executor restart)")
-    return state
+    if state.phase not in IN_FLIGHT:
+        return state
+    error = "recorder lost (no exit status, no result)"
+    if state.attempts >= max_attempts:
+        return replace(state, phase=Phase.FAILED, exit_class="lost", last_error=error,
+                       reason=f"lost after {state.attempts} attempt(s): {error}")
+    return replace(state, phase=Phase.PENDING, exit_class="lost", last_error=error,
+                   not_before=now + backoff_seconds(state.attempts))
+
+
+def render_interrupted(state: RecordingState) -> RecordingState:
+    """The executor itself stopped the attempt (Ctrl-C, SIGTERM, its own restart).
+
+    Not the recording's fault: the attempt is given back and the recording is Pending again at
+    once, so stopping and resuming a migration never uses up its ``attempts``.
+    """
+    if state.phase not in IN_FLIGHT:
+        return state
+    return replace(state, phase=Phase.PENDING, attempts=max(0, state.attempts - 1),
+                   last_error="interrupted by the executor", not_before=0.0)
 
 
 def published(state: RecordingState) -> RecordingState:

@@ -226,3 +226,31 @@ def test_operator_image_build_context_is_enough_to_build_the_package(tmp_path: P
     assert result["scripts"] == ["bbb-migrate = bbb_migrate.cli:main"]
     assert result["readme"].strip(), "README.md (the package description) is not in the context"
     assert {"bbb_migrate", "bbb_migrate.kube", "bbb_migrate.cli"} <= set(result["packages"])
+
+
+def _pyproject() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _installs(dockerfile: Path) -> str:
+    return " ".join(a for k, a in instructions(dockerfile) if k == "RUN" and "pip" in a)
+
+
+def test_each_image_installs_only_its_own_extra() -> None:
+    """The operator image carries no browser driver, the recorder image no Kubernetes client."""
+    project = _pyproject()["project"]
+    base = " ".join(project["dependencies"]).lower()
+    extras = project["optional-dependencies"]
+    for name in ("kopf", "kubernetes", "prometheus-client", "playwright"):
+        assert name not in base, f"{name} must be in an extra, not a base dependency"
+    assert {d.split(">")[0] for d in extras["operator"]} == {
+        "kopf", "kubernetes", "prometheus-client"}
+    assert [d.split(">")[0] for d in extras["recorder"]] == ["playwright"]
+    operator = _installs(OPERATOR_DOCKERFILE)
+    assert "[operator]" in operator and "[recorder]" not in operator
+    recorder = _installs(RECORDER_DOCKERFILE)
+    assert "[recorder]" in recorder and "[operator]" not in recorder
+    assert not any(d.startswith("looptime") for d in extras["test"])  # declared, never used
+

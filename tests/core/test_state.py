@@ -13,6 +13,7 @@ from bbb_migrate.state import (
     published,
     render_admitted,
     render_finished,
+    render_interrupted,
     render_lost,
     render_started,
     retry_failed,
@@ -70,12 +71,36 @@ def test_unknown_exit_status_counts_as_crash():
     assert state.phase is Phase.PENDING and state.exit_class == "crash"
 
 
-def test_lost_render_is_rendered_again():
+def test_lost_render_is_rendered_again_after_backoff():
     state = render_started(initial("rec-7", Action.RENDER), queued=True)
     assert state.phase is Phase.QUEUED
     assert render_admitted(state).phase is Phase.RENDERING
-    lost = render_lost(state)
-    assert lost.phase is Phase.PENDING and lost.attempts == 1
+    lost = render_lost(state, max_attempts=3, now=100)
+    assert lost.phase is Phase.PENDING and lost.attempts == 1 and lost.exit_class == "lost"
+    assert lost.not_before == 100 + backoff_seconds(1)
+    assert next_step(lost, now=101) is Step.WAIT
+
+
+def test_losses_count_against_attempts():
+    """Issue 12 item 6: ten losses in a row used to leave attempts=10 and still Pending."""
+    state = initial("rec-9", Action.RENDER)
+    for now in range(10):
+        if state.terminal:
+            break
+        state = render_lost(render_started(state), max_attempts=3, now=now * 10_000)
+    assert state.phase is Phase.FAILED and state.attempts == 3
+    assert state.reason.startswith("lost after 3 attempt(s)")
+
+
+def test_interruption_by_the_user_uses_no_attempt():
+    state = render_started(render_started(initial("rec-10", Action.RENDER)))
+    assert state.attempts == 2
+    stopped = render_interrupted(state)
+    assert stopped.phase is Phase.PENDING and stopped.attempts == 1
+    assert next_step(stopped, now=0) is Step.RENDER  # no backoff either
+    for _ in range(10):  # stopping and resuming for ever never fails the recording
+        stopped = render_interrupted(render_started(stopped))
+    assert stopped.phase is Phase.PENDING and stopped.attempts == 1
 
 
 def test_publish_failure_retries_then_fails_and_retry_failed_republishes():

@@ -14,6 +14,7 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class OperatorProcess:
             "BBB_MIGRATE_DISABLE_SCANNING": "1",  # kmock cannot list namespaces (gap 1)
             "BBB_MIGRATE_RECONCILE_SECONDS": "0.5",
             "BBB_MIGRATE_DEGRADED_RETRY_SECONDS": "1",
+            "BBB_MIGRATE_SETTLE_SECONDS": "2",
             "BBB_MIGRATE_METRICS_PORT": "0",
             "PYTHONPATH": os.pathsep.join(sys.path),
             **self.extra_env,
@@ -270,3 +272,33 @@ def active(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
                    for c in (job.get("status") or {}).get("conditions") or [])
     return [j for j in jobs if not done(j)]
+
+
+def base_spec(sim, **extra):
+    """A claim spec without a Pod database: files go to a recorder folder (created here), so
+    the publisher's up-front checks pass (a dry run checks them too)."""
+    folder = Path(tempfile.mkdtemp(prefix="bbbm-pod-ftp-"))
+    (folder / "bbb").mkdir()
+    spec = {
+        "source": {"url": sim.api_url,
+                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
+        "mode": "claim",
+        "volume": {"claimName": "shared", "subPath": "migr"},
+        "recorder": {"parallelism": 2},
+        "pod": {"claim": {"recorderPath": str(folder), "recorderDirectory": "bbb"}},
+        "dryRun": True,
+    }
+    spec.update(extra)
+    return spec
+
+
+async def wait_condition(cluster, name, type_, status, operator, reason=None, timeout=30):
+    async def check():
+        m = await cluster.migration(name)
+        for cond in (m.get("status") or {}).get("conditions") or []:
+            if cond["type"] == type_ and cond["status"] == status and (
+                    reason is None or cond["reason"] == reason):
+                return cond
+        return None
+    return await wait_for(check, timeout=timeout, logs=operator.logs,
+                          what=f"{type_}={status} on {name}")

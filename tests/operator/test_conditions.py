@@ -5,43 +5,18 @@ from __future__ import annotations
 import asyncio
 import csv
 
-from kube_helpers import BBB_SECRET, JOBS, phases, wait_for
-
-
-def base_spec(sim, **extra):
-    spec = {
-        "source": {"url": sim.api_url,
-                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
-        "mode": "claim",
-        "volume": {"claimName": "shared", "subPath": "migr"},
-        "recorder": {"parallelism": 2},
-        "dryRun": True,
-    }
-    spec.update(extra)
-    return spec
-
-
-async def _condition(cluster, name, type_, status, operator, reason=None, timeout=30):
-    async def check():
-        m = await cluster.migration(name)
-        for cond in (m.get("status") or {}).get("conditions") or []:
-            if cond["type"] == type_ and cond["status"] == status and (
-                    reason is None or cond["reason"] == reason):
-                return cond
-        return None
-    return await wait_for(check, timeout=timeout, logs=operator.logs,
-                          what=f"{type_}={status} on {name}")
+from kube_helpers import BBB_SECRET, JOBS, base_spec, phases, wait_condition, wait_for
 
 
 async def test_missing_secret_is_degraded_then_recovers(cluster, operator_process, simulator):
     await operator_process.start()
     await cluster.create_migration("nosecret", base_spec(simulator))
-    cond = await _condition(cluster, "nosecret", "Degraded", "True", operator_process)
+    cond = await wait_condition(cluster, "nosecret", "Degraded", "True", operator_process)
     assert cond["reason"] == "SecretUnavailable"
     assert "Secret bbb not found in namespace ns1" in cond["message"]
     # fixing it is picked up without a restart (Secrets are read at the moment of use)
     await cluster.create_secret("bbb", {"secret": BBB_SECRET})
-    await _condition(cluster, "nosecret", "Degraded", "False", operator_process)
+    await wait_condition(cluster, "nosecret", "Degraded", "False", operator_process)
     m = await cluster.migration("nosecret")
     assert m["status"]["phase"] == "Planned"
     assert operator_process.proc.returncode is None  # no crash
@@ -52,13 +27,13 @@ async def test_missing_key_and_wrong_bbb_secret(cluster, operator_process, simul
     await cluster.create_secret("bbb-wrong", {"secret": "not-the-secret"})
     await operator_process.start()
     await cluster.create_migration("nokey", base_spec(simulator))
-    cond = await _condition(cluster, "nokey", "Degraded", "True", operator_process)
+    cond = await wait_condition(cluster, "nokey", "Degraded", "True", operator_process)
     assert "Secret bbb has no key secret (keys: other)" in cond["message"]
 
     spec = base_spec(simulator)
     spec["source"]["secretRef"] = {"secretKeyRef": {"name": "bbb-wrong", "key": "secret"}}
     await cluster.create_migration("wrong", spec)
-    cond = await _condition(cluster, "wrong", "Degraded", "True", operator_process)
+    cond = await wait_condition(cluster, "wrong", "Degraded", "True", operator_process)
     assert cond["reason"] == "BBBChecksumError"
     assert "Secret bbb-wrong key secret is wrong" in cond["message"]
     assert "not-the-secret" not in cond["message"]
@@ -71,17 +46,20 @@ async def test_invalid_spec_is_degraded(cluster, operator_process, simulator):
     spec = base_spec(simulator)
     spec["source"]["secretRef"] = {"file": "/var/run/secrets/kubernetes.io/serviceaccount/token"}
     await cluster.create_migration("badspec", spec)
-    cond = await _condition(cluster, "badspec", "Degraded", "True", operator_process)
+    cond = await wait_condition(cluster, "badspec", "Degraded", "True", operator_process)
     assert cond["reason"] == "SpecInvalid"
     assert "must be a secretKeyRef" in cond["message"]
 
 
 async def test_dry_run_writes_nothing_then_runs(cluster, operator_process, simulator,
-                                                shared_root):
+                                                shared_root, tmp_path):
     await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    (tmp_path / "pod-ftp" / "bbb").mkdir(parents=True)
     await operator_process.start()
-    await cluster.create_migration("dry", base_spec(simulator, selection={"last": 5}))
-    cond = await _condition(cluster, "dry", "Ready", "True", operator_process, reason="DryRun")
+    await cluster.create_migration("dry", base_spec(
+        simulator, selection={"last": 5},
+        pod={"claim": {"recorderPath": str(tmp_path / "pod-ftp"), "recorderDirectory": "bbb"}}))
+    cond = await wait_condition(cluster, "dry", "Ready", "True", operator_process, reason="DryRun")
     m = await cluster.migration("dry")
     plan = m["status"]["plan"]
     assert plan["listed"] >= 29 and plan["selected"] == 5
@@ -91,8 +69,13 @@ async def test_dry_run_writes_nothing_then_runs(cluster, operator_process, simul
     assert await cluster.children("dry") == []
     assert await cluster.jobs() == []
     assert not (shared_root / "migr").exists()
-    reasons = [e.get("reason") for e in await cluster.events()]
+    events = await cluster.events()
+    reasons = [e.get("reason") for e in events]
     assert "DryRunPlanned" in reasons and reasons.count("DryRunItem") == 5
+    # the core's dry run: each item says what it would fetch and write, nothing was written
+    items = [e["message"] for e in events if e.get("reason") == "DryRunItem"]
+    assert all("would move" in message for message in items), items
+    assert list((tmp_path / "pod-ftp" / "bbb").iterdir()) == []
     # reviewed: switch dry run off, the same plan is carried out
     await cluster.patch_spec("dry", {"dryRun": False})
 
@@ -106,14 +89,18 @@ async def test_export_csv(cluster, operator_process, simulator, shared_root):
     await operator_process.start()
     spec = base_spec(simulator, mode="export-csv", dryRun=False, selection={"last": 7})
     await cluster.create_migration("csv", spec)
-    await _condition(cluster, "csv", "Ready", "True", operator_process, reason="Completed")
+    await wait_condition(cluster, "csv", "Ready", "True", operator_process, reason="Completed")
     m = await cluster.migration("csv")
     path = shared_root / "migr" / "csv.csv"
     assert m["status"]["plan"]["csvPath"] == str(path)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) == 1 + 7  # header + one row per selected recording
-    assert await cluster.jobs() == [] and await cluster.children("csv") == []
+    # the same rule as the runner's: one child per recording, published (owners looked up),
+    # the CSV written from the Published ones at the end
+    assert await cluster.jobs() == []
+    assert phases(await cluster.children("csv")) == {"Published": 7}
+    assert m["status"]["message"].startswith("CSV of 7 recording(s) written to")
 
 
 async def test_export_csv_dry_run_writes_no_csv(cluster, operator_process, simulator,
@@ -122,7 +109,7 @@ async def test_export_csv_dry_run_writes_no_csv(cluster, operator_process, simul
     await operator_process.start()
     spec = base_spec(simulator, mode="export-csv", selection={"last": 4})
     await cluster.create_migration("drycsv", spec)
-    await _condition(cluster, "drycsv", "Ready", "True", operator_process, reason="DryRun")
+    await wait_condition(cluster, "drycsv", "Ready", "True", operator_process, reason="DryRun")
     m = await cluster.migration("drycsv")
     path = shared_root / "migr" / "drycsv.csv"
     assert m["status"]["plan"]["csvPath"] == str(path)  # where the real run will write it
@@ -139,11 +126,11 @@ async def test_unusable_shared_volume_is_degraded(cluster, operator_process, sim
     await operator_process.start()
     spec = base_spec(simulator, mode="export-csv", dryRun=False, selection={"last": 2})
     await cluster.create_migration("vol", spec)
-    cond = await _condition(cluster, "vol", "Degraded", "True", operator_process,
+    cond = await wait_condition(cluster, "vol", "Degraded", "True", operator_process,
                             reason="SharedVolumeError")
     assert str(shared_root / "migr") in cond["message"]
     (shared_root / "migr").unlink()  # fixed: picked up on the next retry, no restart
-    await _condition(cluster, "vol", "Ready", "True", operator_process, reason="Completed")
+    await wait_condition(cluster, "vol", "Ready", "True", operator_process, reason="Completed")
     assert (shared_root / "migr" / "vol.csv").is_file()
     assert operator_process.proc.returncode is None
 
@@ -193,7 +180,7 @@ async def test_spec_change_refused(cluster, operator_process, simulator):
         return len(await cluster.jobs()) == 2
     await wait_for(started, timeout=30, logs=operator_process.logs)
     await cluster.patch_spec("chg", {"selection": {"last": 20}})
-    cond = await _condition(cluster, "chg", "Degraded", "True", operator_process,
+    cond = await wait_condition(cluster, "chg", "Degraded", "True", operator_process,
                             reason="SpecChangeRefused")
     assert "selection" in cond["message"] and "revert" in cond["message"]
     m = await cluster.migration("chg")
@@ -201,7 +188,7 @@ async def test_spec_change_refused(cluster, operator_process, simulator):
     # allowed change: parallelism applies to new Jobs once the refused change is reverted
     await cluster.patch_spec("chg", {"selection": {"last": 6},
                                      "recorder": {"parallelism": 3}})
-    await _condition(cluster, "chg", "Degraded", "False", operator_process)
+    await wait_condition(cluster, "chg", "Degraded", "False", operator_process)
 
     async def three():
         return len(await cluster.jobs()) == 3
@@ -209,7 +196,7 @@ async def test_spec_change_refused(cluster, operator_process, simulator):
     # dry run switched on after planning: refused too (Jobs and rows exist already), and the
     # running migration is still followed, not replaced by a new dry-run plan
     await cluster.patch_spec("chg", {"dryRun": True})
-    cond = await _condition(cluster, "chg", "Degraded", "True", operator_process,
+    cond = await wait_condition(cluster, "chg", "Degraded", "True", operator_process,
                             reason="SpecChangeRefused")
     assert "dryRun" in cond["message"]
     m = await cluster.migration("chg")

@@ -8,12 +8,13 @@ import kubernetes_validate
 import pytest
 
 from bbb_migrate import contract
+from bbb_migrate.core import counts as core_counts
 from bbb_migrate.kube import jobs, recordings, scheduler
 from bbb_migrate.kube import status as st
 from bbb_migrate.kube.config import OperatorConfig
 from bbb_migrate.models import Playback, Recording
 from bbb_migrate.spec import SpecError, parse_spec
-from bbb_migrate.state import Action, Phase, RecordingState, initial, render_started
+from bbb_migrate.state import Action, initial, render_started
 
 SECRET = {"secretKeyRef": {"name": "bbb", "key": "secret"}}
 
@@ -131,7 +132,7 @@ def test_conditions_transition_time_moves_only_on_flip():
 def test_counts_and_phase():
     states = [initial("a", Action.RENDER), initial("b", Action.SKIP, "no playback"),
               render_started(initial("c", Action.RENDER), job_name="j")]
-    counts = st.counts(states)
+    counts = core_counts.counts(states)
     assert counts == {"total": 3, "pending": 1, "queued": 0, "rendering": 1, "rendered": 0,
                       "published": 0, "skipped": 1, "failed": 0, "inFlight": 1}
     phase, conds = st.progress_conditions(None, counts, suspended=False, generation=1)
@@ -139,30 +140,16 @@ def test_counts_and_phase():
     assert st.get_condition(conds, st.PROGRESSING)["status"] == "True"
     phase, _ = st.progress_conditions(None, counts, suspended=True, generation=1)
     assert phase == "Suspended"
+    # Issue 12 item 11: a missing Secret blocks everything: Progressing is False, with why.
+    phase, conds = st.progress_conditions(None, counts, suspended=False, generation=1,
+                                          blocked=("SecretUnavailable", "Secret pod-db"))
+    progressing = st.get_condition(conds, st.PROGRESSING)
+    assert (phase, progressing["status"], progressing["reason"]) == (
+        "Running", "False", "SecretUnavailable")
     done = {"total": 2, "published": 1, "skipped": 0, "failed": 1}
     phase, conds = st.progress_conditions(None, done, suspended=False, generation=1)
     assert phase == "Completed"
     assert st.get_condition(conds, st.READY)["reason"] == "CompletedWithFailures"
-
-
-def _view(name, index, state):
-    return recordings.ChildView(name, "u", "m", state.record_id, state.action, index, "url",
-                                60.0, state, 0)
-
-
-def test_choose_starts_respects_window_order_and_backoff():
-    pending = [_view(f"c{i}", i, initial(f"r{i}", Action.RENDER)) for i in range(10, 0, -1)]
-    running = [_view("x", 0, render_started(initial("rx", Action.RENDER), job_name="j"))]
-    backing_off = RecordingState("rb", Action.RENDER, Phase.PENDING, attempts=1,
-                                 not_before=2e9)
-    views = pending + running + [_view("b", 0, backing_off)]
-    chosen = scheduler.choose_starts(views, window=4, now=1e9)
-    assert [v.index for v in chosen] == [1, 2, 3]  # 4 - 1 in flight, oldest index first
-    assert scheduler.choose_starts(views, window=1, now=1e9) == []
-    published = [_view("p", 1, RecordingState("rp", Action.RENDER, Phase.PUBLISHED))]
-    assert scheduler.choose_starts(published, window=4, now=1e9) == []
-    only_publish = [_view("o", 1, initial("ro", Action.PUBLISH_ONLY))]
-    assert scheduler.choose_starts(only_publish, window=4, now=1e9) == []
 
 
 def test_kueue_window_is_larger_but_bounded():
@@ -170,20 +157,6 @@ def test_kueue_window_is_larger_but_bounded():
     assert config.window(4, kueue=False) == 4
     assert config.window(4, kueue=True) == 16
     assert config.window(500, kueue=True) == config.kueue_window_max
-
-
-def test_spec_change_detection():
-    base = spec()
-    planned = scheduler.encode_hash(scheduler.plan_hash_parts(base))
-    assert scheduler.changed_parts(planned, scheduler.plan_hash_parts(base)) == []
-    tuned = spec(recorder={"parallelism": 9}, suspend=True)
-    assert scheduler.changed_parts(planned, scheduler.plan_hash_parts(tuned)) == []
-    other = spec(selection={"last": 3}, volume={"claimName": "other"})
-    assert scheduler.changed_parts(planned, scheduler.plan_hash_parts(other)) == [
-        "selection", "volume"]
-    rotated = spec(source={"url": "https://bbb.example.org/",
-                           "secretRef": {"secretKeyRef": {"name": "new", "key": "k"}}})
-    assert scheduler.changed_parts(planned, scheduler.plan_hash_parts(rotated)) == []
 
 
 @pytest.mark.parametrize(("extra", "message"), [

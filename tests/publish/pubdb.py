@@ -465,3 +465,25 @@ def make_spec(monkeypatch: pytest.MonkeyPatch, *, mode: str = "import-video",
             "notice": {"enabled": notice, "html": NOTICE},
         }
     return parse_spec(data)
+
+
+class WriteFaults:
+    """Inject a failure (or a pause) before every write statement, from the test.
+
+    Production code has no hook for this: the test wraps ``Connection._before_write`` (the
+    dry-run guard every write goes through) for its own duration. Set ``hook`` to a callable
+    ``(sql, params)``, or None to stop injecting.
+    """
+
+    def __init__(self, monkeypatch: Any) -> None:
+        from bbb_migrate.publish.db import Connection
+
+        self.hook: Any = None
+        original = Connection._before_write
+
+        def before_write(conn: Any, sql: str, params: Any) -> None:
+            original(conn, sql, params)
+            if self.hook is not None:
+                self.hook(sql, params)
+
+        monkeypatch.setattr(Connection, "_before_write", before_write)

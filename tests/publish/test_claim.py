@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pubdb import item, make_recording, make_spec, seed_pod
+from pubdb import WriteFaults, item, make_recording, make_spec, seed_pod
 
 from bbb_migrate.publish import PublishConfigError, Publisher, PublishError
 from bbb_migrate.publish.claim import RESERVATIONS, move_into_place, pod_file_name, slugify
@@ -203,19 +203,20 @@ def test_claim_failure_moves_nothing(engine, dbs, tmp_path, monkeypatch):
     before = pod.dump(sequences=False)
     rendered = _rendered(tmp_path, 1)
     publisher = Publisher(spec)
+    faults = WriteFaults(monkeypatch)
 
     def fail(sql, params):
         raise RuntimeError("injected failure")
 
     try:
         publisher.check()
-        publisher.fault_hook = fail
+        faults.hook = fail
         rec = make_recording(1, "m", name="Cours", start=DAY)
         with pytest.raises(RuntimeError):
             publisher.publish(item(rec, "claim"), rendered)
         assert pod.dump(sequences=False) == before
         assert rendered.exists() and not (root / "bbb" / "cours-2023-11-14.mp4").exists()
-        publisher.fault_hook = None
+        faults.hook = None
         report = publisher.publish(item(rec, "claim"), rendered)
         assert report.final_path == str(root / "bbb" / "cours-2023-11-14.mp4")
     finally:

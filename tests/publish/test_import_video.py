@@ -10,6 +10,7 @@ import pytest
 from pubdb import (
     NOTICE,
     SECRET_KEY,
+    WriteFaults,
     item,
     make_recording,
     make_spec,
@@ -152,6 +153,7 @@ def test_failure_mid_recording_leaves_nothing_and_the_run_goes_on(engine, versio
     pod, _, moodle, world = _setup(dbs, engine, version)
     before = (pod.dump(sequences=False), moodle.dump(sequences=False))
     publisher = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    faults = WriteFaults(monkeypatch)
     inserts: list[str] = []
 
     def fail_at_external_recordings(sql, params):
@@ -161,7 +163,7 @@ def test_failure_mid_recording_leaves_nothing_and_the_run_goes_on(engine, versio
 
     try:
         publisher.check()
-        publisher.fault_hook = fail_at_external_recordings
+        faults.hook = fail_at_external_recordings
         with pytest.raises(RuntimeError, match="injected"):
             publisher.publish(item(world.recordings["rec1"]))
         # 3 users x (user, owner, site link, playlist + its slug) were written before the fault.
@@ -169,7 +171,7 @@ def test_failure_mid_recording_leaves_nothing_and_the_run_goes_on(engine, versio
         # Users, owners, playlists and two external recordings were written, then rolled back.
         assert (pod.dump(sequences=False), moodle.dump(sequences=False)) == before
 
-        publisher.fault_hook = None
+        faults.hook = None
         ok = publisher.publish(item(world.recordings["rec2"]))  # the run goes on
         assert ok.owners == ["Zoë 😀 O'Brien 100% (zoe.obrien)"]
         retried = publisher.publish(item(world.recordings["rec1"]))  # no stale cached user id
@@ -333,6 +335,8 @@ def test_two_publishers_racing_for_the_same_new_users(engine, dbs, monkeypatch):
     outcome: dict[str, object] = {}
 
     def hold_before_external_rows(sql, params):  # users written, not yet committed
+        if threading.current_thread().name != "first":
+            return
         if "import_video_externalrecording" in sql and not entered.is_set():
             entered.set()
             assert gate.wait(20)
@@ -346,8 +350,9 @@ def test_two_publishers_racing_for_the_same_new_users(engine, dbs, monkeypatch):
     try:
         first.check()
         second.check()
-        first.fault_hook = hold_before_external_rows
-        a = threading.Thread(target=run, args=("a", first, world.recordings["rec1"]))
+        WriteFaults(monkeypatch).hook = hold_before_external_rows
+        a = threading.Thread(target=run, args=("a", first, world.recordings["rec1"]),
+                             name="first")
         a.start()
         assert entered.wait(20)
         b = threading.Thread(target=run, args=("b", second, world.recordings["rec5"]))

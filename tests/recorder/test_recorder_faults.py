@@ -21,7 +21,7 @@ from rechelpers import (
 )
 
 from bbb_migrate.contract import ExitCode, result_path
-from bbb_migrate.recorder.procs import descendants
+from bbb_migrate.proctree import descendants
 from bbb_migrate.simulator import Simulator, SimulatorConfig
 from bbb_migrate.simulator.make_sample import make_sample
 

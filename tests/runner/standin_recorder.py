@@ -12,6 +12,9 @@ Environment (test knobs):
   STANDIN_FAIL      comma-separated record IDs that fail permanently (exit 20, not-found)
   STANDIN_STARVE    comma-separated record IDs whose capture "falls behind" (exit 15,
                     cpu-starved, retryable), with the real recorder's message; * for all
+  STANDIN_SCRIPT    a JSON file {record_id: [exit code of attempt 1, of attempt 2, ...]}: the
+                    attempt is counted from the "start" lines of STANDIN_LOG (needs it); an
+                    attempt past the list succeeds
 """
 
 from __future__ import annotations
@@ -39,6 +42,19 @@ def _log(line: str) -> None:
             os.close(fd)
 
 
+def _scripted_exit(record_id: str) -> int:
+    """The exit code STANDIN_SCRIPT gives this attempt of ``record_id`` (0: go on)."""
+    script = os.environ.get("STANDIN_SCRIPT")
+    if not script:
+        return 0
+    import json
+
+    codes = json.loads(Path(script).read_text()).get(record_id, [])
+    log = Path(os.environ["STANDIN_LOG"]).read_text().splitlines()
+    attempt = sum(1 for line in log if line.split()[:2] == ["start", record_id])
+    return codes[attempt - 1] if attempt <= len(codes) else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -56,6 +72,11 @@ def main() -> int:
                               message=message, started_at=started,
                               finished_at=datetime.now(UTC).isoformat(), **extra)
 
+    scripted = _scripted_exit(args.record_id)
+    if scripted:
+        code = ExitCode(scripted)
+        result(code, f"scripted {code.exit_class} (stand-in)").write()
+        return scripted
     if args.record_id in os.environ.get("STANDIN_FAIL", "").split(","):
         result(ExitCode.NOT_FOUND, "playback page answered 404 (stand-in)").write()
         return int(ExitCode.NOT_FOUND)

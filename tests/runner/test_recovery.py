@@ -168,6 +168,9 @@ def test_ctrl_c_terminates_recorders_and_saves_state(world) -> None:
         phases = {r.record_id: r.state.phase for r in store.load()}
         assert set(phases.values()) == {Phase.PENDING}
         assert all(r.pgid is None for r in store.load())
+        # Issue 12 item 6: the user's Ctrl-C used no attempt, and sets no backoff.
+        assert {r.state.attempts for r in store.load()} == {0}
+        assert {r.state.not_before for r in store.load()} == {0.0}
     status = CliRunner().invoke(main, ["status", "-f", str(world["spec"]), "--json"])
     data = json.loads(status.output)
     assert data["running_pid"] is None and data["phases"] == {"Pending": 3}

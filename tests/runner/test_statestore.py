@@ -86,7 +86,7 @@ def test_kill_9_during_writes_loses_no_committed_transaction(tmp_path: Path) -> 
         sys.path[:0] = {sys.path!r}
         from tests.runner.test_statestore import _item
         from bbb_migrate.runner.statestore import StateStore
-        from bbb_migrate.state import initial, render_started, render_lost
+        from bbb_migrate.state import initial, render_started, render_interrupted
         store = StateStore({str(tmp_path / 'state.sqlite')!r})
         items = [_item(i, f"r{{i}}") for i in range(1, 51)]
         store.save_plan(items, [initial(i.record_id, i.action) for i in items], {{}})
@@ -94,7 +94,7 @@ def test_kill_9_during_writes_loses_no_committed_transaction(tmp_path: Path) -> 
         while True:
             for item in items:
                 row = store.get(item.record_id)
-                new = render_started(render_lost(row.state))
+                new = render_started(render_interrupted(row.state))
                 store.save_state(new, event="tick")
                 n += 1
                 print(n, item.record_id, new.attempts, flush=True)

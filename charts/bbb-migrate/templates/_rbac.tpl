@@ -7,7 +7,7 @@ only together with the operator code that needs it.
 # The migrations: kopf lists and watches them, and patches its progress annotations and finalizer.
 - apiGroups: ["bbb-migrate.esup-portail.org"]
   resources: ["bbbmigrations"]
-  verbs: ["list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "patch"]
 # Counts, phase and conditions go through the status subresource.
 - apiGroups: ["bbb-migrate.esup-portail.org"]
   resources: ["bbbmigrations/status"]

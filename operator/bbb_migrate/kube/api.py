@@ -29,6 +29,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from ..credentials import SecretError, SecretKeySelector
 from ..spec import API_GROUP, API_VERSION
 from . import metrics
+from .jobs import LABEL_MIGRATION
 
 CHILD_PLURAL = "bbbrecordings"
 PLURAL = "bbbmigrations"
@@ -108,6 +109,33 @@ class KubeApi:
                 return self.custom.get_namespaced_custom_object(
                     API_GROUP, API_VERSION, namespace, CHILD_PLURAL, name,
                     _request_timeout=self.timeout)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list_children(self, namespace: str, migration_label: str) -> list[dict[str, Any]]:
+        """Every BBBRecording of a migration, full bodies, page by page (used once, for the
+        export-csv file at the end)."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            with metrics.api_call("list", "bbbrecordings"):
+                page = self.custom.list_namespaced_custom_object(
+                    API_GROUP, API_VERSION, namespace, CHILD_PLURAL, limit=500,
+                    label_selector=f"{LABEL_MIGRATION}={migration_label}",
+                    **({"_continue": token} if token else {}))
+            items += page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+
+    def get_migration(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The BBBMigration as the API server has it now (its latest spec), or None."""
+        try:
+            with metrics.api_call("get", "bbbmigrations"):
+                return self.custom.get_namespaced_custom_object(
+                    API_GROUP, API_VERSION, namespace, PLURAL, name)
         except ApiException as exc:
             if exc.status == 404:
                 return None

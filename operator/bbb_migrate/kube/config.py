@@ -32,6 +32,9 @@ class OperatorConfig:
     """Children created per batch (progress is written to the status between batches)."""
     create_workers: int = 8
     publish_per_tick: int = 50
+    settle_seconds: float = 30.0
+    """After creating children, how long before one still missing is created again (the
+    watch must have delivered them first); also the pause between two such attempts."""
     kueue_window_factor: int = 4
     kueue_window_max: int = 1000
     metrics_port: int = 8080
@@ -54,6 +57,7 @@ class OperatorConfig:
             create_batch=_env_int("BBB_MIGRATE_CREATE_BATCH", 200),
             create_workers=_env_int("BBB_MIGRATE_CREATE_WORKERS", 8),
             publish_per_tick=_env_int("BBB_MIGRATE_PUBLISH_PER_TICK", 50),
+            settle_seconds=_env_float("BBB_MIGRATE_SETTLE_SECONDS", 30.0),
             kueue_window_factor=_env_int("BBB_MIGRATE_KUEUE_WINDOW_FACTOR", 4),
             kueue_window_max=_env_int("BBB_MIGRATE_KUEUE_WINDOW_MAX", 1000),
             metrics_port=_env_int("BBB_MIGRATE_METRICS_PORT", 8080),

@@ -246,8 +246,11 @@ def migration_status_schema() -> dict[str, Any]:
                     },
                 },
             },
-            "csvPath": {"type": "string", "description": "CSV written (export-csv)."},
-            "specHash": {"type": "string", "description": "Hash of mode, source and selection."},
+            "csvPath": {"type": "string", "description": "The export-csv file (written at the "
+                        "end; a dry run only names it)."},
+            "csvRows": _int("Rows the export-csv file would hold (dry run)."),
+            "specHash": {"type": "string", "description": "Hash of the plan's inputs (mode, "
+                         "source, listing, selection, volume: core/guard.py)."},
         },
     }
     return {
@@ -319,6 +322,8 @@ def recording_schema() -> dict[str, Any]:
             "engineReason": {"type": "string", "description": "Why that engine (auto's choice)."},
             "publishedPath": {"type": "string", "nullable": True},
             "noticeFailures": _int("Moodle notices refused when it was published."),
+            "owners": {"type": "array", "items": {"type": "string"}, "nullable": True,
+                       "description": "Moodle owners found when published (the CSV column)."},
         },
     }
     return {

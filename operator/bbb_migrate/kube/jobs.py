@@ -69,6 +69,15 @@ def owner_reference(api_version: str, kind: str, name: str, uid: str) -> dict[st
             "controller": True, "blockOwnerDeletion": True}
 
 
+def owner_uid(meta: dict[str, Any]) -> str:
+    """The uid of an object's controller owner ("" if none): ownership is by uid, never by
+    name, so a child of a deleted migration is not taken for one of its namesake."""
+    for ref in meta.get("ownerReferences") or []:
+        if ref.get("controller"):
+            return str(ref.get("uid") or "")
+    return ""
+
+
 def output_path(mount_path: str, record_id: str) -> str:
     """Where the Job writes the video, as the Job's container sees it."""
     return str(PurePosixPath(str(contract.render_output_path(mount_path, record_id))))
@@ -213,7 +222,8 @@ def build_job(*, spec: MigrationSpec, migration: str, namespace: str, child: str
 class JobView:
     """What the scheduler needs to know of a Job, read from its body (watch event or GET)."""
 
-    __slots__ = ("child", "finished", "message", "name", "reason", "running", "suspended")
+    __slots__ = ("child", "finished", "message", "name", "owner_uid", "reason", "running",
+                 "suspended")
 
     def __init__(self, body: dict[str, Any]) -> None:
         meta = body.get("metadata") or {}
@@ -221,6 +231,7 @@ class JobView:
         status = body.get("status") or {}
         self.name: str = meta.get("name", "")
         self.child: str = (meta.get("labels") or {}).get(LABEL_CHILD, "")
+        self.owner_uid: str = owner_uid(meta)
         conditions = {c.get("type"): c for c in status.get("conditions") or []
                       if c.get("status") == "True"}
         self.finished: str | None = None

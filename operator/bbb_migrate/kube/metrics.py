@@ -53,14 +53,12 @@ def api_call(verb: str, resource: str) -> Iterator[None]:
         raise
 
 
-def set_recordings(namespace: str, migration: str, counts: dict[str, int]) -> None:
-    """Refresh the per-phase gauges of one migration."""
-    for key, value in counts.items():
-        if key in ("total", "rendered", "inFlight", "observed", "noticeFailures"):
-            continue
-        phase = key[0].upper() + key[1:]
-        RECORDINGS.labels(namespace, migration, phase).set(value)
-    JOBS_IN_FLIGHT.labels(namespace, migration).set(counts.get("inFlight", 0))
+def set_recordings(namespace: str, migration: str, by_phase: dict[Phase, int],
+                   in_flight: int) -> None:
+    """Refresh the per-phase gauges of one migration (every phase, Rendered included)."""
+    for phase, value in by_phase.items():
+        RECORDINGS.labels(namespace, migration, str(phase)).set(value)
+    JOBS_IN_FLIGHT.labels(namespace, migration).set(in_flight)
 
 
 def forget(namespace: str, migration: str) -> None:

@@ -8,7 +8,7 @@ plan decided, which saves one API call per child at planning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -123,6 +123,17 @@ def state_to_status(state: RecordingState, seq: int) -> dict[str, Any]:
     return status
 
 
+def item_from_body(body: dict[str, Any]) -> Any:
+    """The :class:`~bbb_migrate.plan.PlanItem` a child was created from (its spec)."""
+    from ..plan import PlanItem
+
+    spec = body.get("spec") or {}
+    return PlanItem(index=int(spec.get("index") or 0),
+                    recording=recording_from_dict(spec["recording"]),
+                    action=Action(spec.get("action", "skip")), reason=spec.get("reason", ""),
+                    playback_type=spec.get("playbackType"), source_url=spec.get("sourceUrl", ""))
+
+
 @dataclass(frozen=True, slots=True)
 class ChildView:
     """The little the scheduler keeps in memory per child (10,000 of them must stay small)."""
@@ -138,6 +149,11 @@ class ChildView:
     state: RecordingState
     seq: int
     notice_failures: int = 0  # Moodle notices refused when it was published (status)
+    owner_uid: str = ""  # the migration that owns it (by uid)
+
+    def saved(self, state: RecordingState, seq: int, *, notice_failures: int) -> ChildView:
+        """The same child after our own status write (ahead of the watch)."""
+        return replace(self, state=state, seq=seq, notice_failures=notice_failures)
 
     @classmethod
     def from_body(cls, body: Any) -> ChildView:
@@ -158,5 +174,5 @@ class ChildView:
                    migration=spec.get("migration", ""), record_id=record_id, action=action,
                    index=int(spec.get("index") or 0), source_url=spec.get("sourceUrl", ""),
                    duration=spec.get("durationSeconds"), state=state,
-                   seq=int(status.get("seq") or 0),
+                   seq=int(status.get("seq") or 0), owner_uid=jobs.owner_uid(meta),
                    notice_failures=int(status.get("noticeFailures") or 0))

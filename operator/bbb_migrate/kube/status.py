@@ -1,13 +1,12 @@
-"""Status helpers: standard conditions, counts by phase and the migration's phase (pure)."""
+"""Status helpers: standard conditions and the migration's phase (pure; the counts and their
+words are the core's, :mod:`bbb_migrate.core.counts`)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..state import IN_FLIGHT, TERMINAL, Phase, RecordingState
+from ..core import counts
 
 READY = "Ready"
 PROGRESSING = "Progressing"
@@ -49,51 +48,31 @@ def get_condition(conditions: list[dict[str, Any]] | None, type_: str) -> dict[s
     return None
 
 
-def _camel(phase: Phase) -> str:
-    return phase.value[0].lower() + phase.value[1:]
-
-
-def counts(states: Iterable[RecordingState]) -> dict[str, int]:
-    """``status.recordings``: total, one count per phase, rendered and in flight."""
-    by_phase = Counter(s.phase for s in states)
-    total = sum(by_phase.values())
-    result = {"total": total}
-    result.update({_camel(p): by_phase.get(p, 0) for p in Phase})
-    result["rendered"] = by_phase.get(Phase.RENDERED, 0) + by_phase.get(Phase.PUBLISHED, 0)
-    result["inFlight"] = sum(by_phase.get(p, 0) for p in IN_FLIGHT)
-    return result
-
-
-def remaining(recordings: dict[str, int]) -> int:
-    """Children not yet in a terminal phase (the state machine's ``TERMINAL``)."""
-    return recordings.get("total", 0) - sum(recordings.get(_camel(p), 0) for p in TERMINAL)
-
-
-def all_done(recordings: dict[str, int]) -> bool:
-    """Every child is Published, Skipped or Failed."""
-    return remaining(recordings) == 0
-
-
 def progress_conditions(conditions: list[dict[str, Any]] | None, recordings: dict[str, int], *,
-                        suspended: bool, generation: int | None) -> tuple[str, list[dict]]:
-    """Phase, Ready and Progressing for a planned migration, from its counts."""
+                        suspended: bool, generation: int | None,
+                        blocked: tuple[str, str] | None = None) -> tuple[str, list[dict]]:
+    """Phase, Ready and Progressing for a planned migration, from its counts.
+
+    ``blocked`` is (reason, message) of a problem that stops all progress (a missing Secret,
+    a wrong configuration): Progressing is then False with that reason, not "Running".
+    """
     failed = recordings.get("failed", 0)
-    if all_done(recordings):
-        phase = "Completed"
+    if counts.remaining(recordings) == 0:
         ready_reason = "CompletedWithFailures" if failed else "Completed"
-        message = (f"{recordings.get('published', 0)} published, "
-                   f"{recordings.get('skipped', 0)} skipped, {failed} failed")
+        message = counts.done_message(recordings)
         conditions = set_condition(conditions, READY, failed == 0, ready_reason, message,
                                    generation)
         conditions = set_condition(conditions, PROGRESSING, False, ready_reason, message,
                                    generation)
-        return phase, conditions
-    message = (f"{remaining(recordings)} recording(s) to go, "
-               f"{recordings.get('inFlight', 0)} in flight")
+        return "Completed", conditions
+    message = counts.progress_message(recordings)
     conditions = set_condition(conditions, READY, False, "InProgress", message, generation)
     if suspended:
         conditions = set_condition(conditions, PROGRESSING, False, "Suspended",
                                    "spec.suspend is true: no new Job is started", generation)
         return "Suspended", conditions
+    if blocked is not None:
+        conditions = set_condition(conditions, PROGRESSING, False, *blocked, generation)
+        return "Running", conditions
     conditions = set_condition(conditions, PROGRESSING, True, "Running", message, generation)
     return "Running", conditions

@@ -15,7 +15,7 @@ transaction per recording" boundary the publisher needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
@@ -36,11 +36,6 @@ _SCHEMES = {
     "mysql+pymysql": MYSQL,
 }
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-
-FaultHook = Callable[[str, Sequence[Any]], None]
-"""Called before each write statement with its SQL and parameters; tests use it to inject a
-failure in the middle of a recording. Production code never sets it."""
-
 
 class DatabaseError(Exception):
     """A database problem, with the URL's password never included in the message.
@@ -147,7 +142,6 @@ class Connection:
         self.dry_run = dry_run  # refuse every write statement, whatever the transaction
         self.label = label
         self.where = describe_url(url)
-        self.fault_hook: FaultHook | None = None
         self.read_only = False
         self.in_transaction = False
         try:
@@ -267,8 +261,6 @@ class Connection:
     def _before_write(self, sql: str, params: Sequence[Any]) -> None:
         if self.read_only or self.dry_run:
             raise DatabaseError(f"{self.label}: write attempted in a dry run: {sql.split()[0]}")
-        if self.fault_hook is not None:
-            self.fault_hook(sql, params)
 
     # -- transactions -----------------------------------------------------------------------
 

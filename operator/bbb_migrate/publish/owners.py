@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..models import Recording
 from ..spec import Database, MoodleSettings
-from .db import Connection, FaultHook
+from .db import Connection
 from .moodle import Activity, Moderators, MoodleDirectory, MoodleUser
 from .pod import PodWriter
 
@@ -53,7 +53,6 @@ class MoodleSources:
         self.dry_run = dry_run
         self._resolve_url = resolve_url
         self._dirs: dict[str, MoodleDirectory] = {}
-        self.fault_hook: FaultHook | None = None
 
     def key_for(self, recording: Recording) -> tuple[str | None, str]:
         """(database key or None, why not): which configured database serves this recording."""
@@ -77,18 +76,12 @@ class MoodleSources:
                               connect_timeout=database.connect_timeout_seconds,
                               statement_timeout=database.statement_timeout_seconds,
                               label=f"Moodle database {key!r}", dry_run=self.dry_run)
-            conn.fault_hook = self.fault_hook
             found = MoodleDirectory(conn, self.settings.table_prefix)
             self._dirs[key] = found
         return found
 
     def all_keys(self) -> list[str]:
         return sorted(self.settings.databases) if self.settings else []
-
-    def set_fault_hook(self, hook: FaultHook | None) -> None:
-        self.fault_hook = hook
-        for directory in self._dirs.values():
-            directory.conn.fault_hook = hook
 
     def prefetch(self, recordings: list[Recording]) -> None:
         """Batch the activity lookups of many recordings, per Moodle database."""

@@ -15,13 +15,12 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import IO, Any
+
+from .. import proctree
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
-_CLK_TCK = os.sysconf("SC_CLK_TCK")
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None]:
@@ -79,52 +78,15 @@ class Child:
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM the process group, then SIGKILL what is left after ``timeout``."""
         if self.proc.poll() is None:
-            _signal_group(self.proc.pid, signal.SIGTERM)
+            proctree.signal_group(self.proc.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout)
-        _signal_group(self.proc.pid, signal.SIGKILL)
+        proctree.signal_group(self.proc.pid, signal.SIGKILL)
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
         if self._reader is not None:
             self._reader.join(2)
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def descendants(root: int) -> list[int]:
-    """PIDs of every process below ``root`` (from /proc, Linux)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: list[int] = []
-    stack = [root]
-    while stack:
-        for pid in children.get(stack.pop(), []):
-            found.append(pid)
-            stack.append(pid)
-    return found
-
-
-def _proc_stat(pid: int) -> tuple[float, int] | None:
-    """(CPU seconds, RSS bytes) of one process, or None when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    cpu = (int(fields[11]) + int(fields[12])) / _CLK_TCK
-    rss = int(fields[21]) * _PAGE
-    return cpu, rss
 
 
 class TreeMeter:
@@ -143,12 +105,12 @@ class TreeMeter:
     def sample(self) -> int:
         """Take one sample; return the tree's current RSS in bytes."""
         rss_total = 0
-        for pid in [self.root, *descendants(self.root)]:
-            stat = _proc_stat(pid)
-            if stat is None:
+        for proc in proctree.tree(self.root):
+            measured = proctree.usage(proc)
+            if measured is None:
                 continue
-            self._cpu[pid] = stat[0]
-            rss_total += stat[1]
+            self._cpu[proc.pid] = measured[0]
+            rss_total += measured[1]
         self.peak_rss = max(self.peak_rss, rss_total)
         self.samples.append((time.monotonic(), rss_total))
         if len(self.samples) > 2000:  # keep memory flat on long recordings: thin out

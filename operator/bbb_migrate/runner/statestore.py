@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS recordings (
     result_json  TEXT,               -- RecorderResult of the successful render/download
     publish_json TEXT,               -- PublishReport of the successful publication
     pgid         INTEGER,            -- process group of the running recorder, if any
-    pg_start     INTEGER,            -- its leader's start time (clock ticks), against pid reuse
+    pg_start     INTEGER,            -- its leader's start time (epoch ms), against pid reuse
     updated_at   REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS recordings_phase ON recordings(phase);
@@ -145,6 +145,11 @@ class StoredRecording:
     def record_id(self) -> str:
         """The BBB record ID (the row's key)."""
         return self.state.record_id
+
+    @property
+    def index(self) -> int:
+        """The plan position (1 = newest): the core's order of work."""
+        return self.item.index
 
 
 def _decode(row: sqlite3.Row) -> StoredRecording:

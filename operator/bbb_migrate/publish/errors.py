@@ -1,0 +1,43 @@
+"""What publishing reports: a :class:`PublishReport`, or an error saying whether to retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class PublishError(Exception):
+    """Publishing one recording failed; ``permanent`` False means a retry may succeed."""
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class PublishConfigError(PublishError):
+    """Bad configuration, wrong for every recording (found by ``Publisher.check`` or on a
+    reconnection); always permanent: the executors stop publishing and say why."""
+
+    reason = "PublishConfigError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+class PublishSecretError(PublishConfigError):
+    """A secret (Kubernetes Secret, environment variable, file) cannot be read."""
+
+    reason = "SecretUnavailable"
+
+
+@dataclass
+class PublishReport:
+    """What publishing one recording did (or, in a dry run, would do)."""
+
+    record_id: str
+    writes: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    final_path: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    notice_failures: list[str] = field(default_factory=list)
+    """Moodle notices refused for good (e.g. no UPDATE right), one message naming the activity
+    each (also in ``warnings``); the Pod rows are committed and the recording is published."""

@@ -1,0 +1,432 @@
+"""The :class:`Publisher` the executors call: one instance per migration, reused for every
+recording (see the package docstring for what each mode writes)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from ..credentials import SecretError, SecretReader, resolve
+from ..models import Recording
+from ..spec import Database, MigrationSpec, Mode
+from ..state import Action
+from . import claim, owners
+from .db import Connection, DatabaseError
+from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
+from .moodle import Activity, MoodleDirectory
+from .pod import PodWriter, Recorder
+from .podschema import SchemaError, detect
+
+
+class Publisher:
+    """Writes recordings into Pod and Moodle; one instance per run, reused for every recording.
+
+    Connections, the Pod schema, the recorder, Moodle roles and each activity's moderators are
+    looked up once and reused; users created by a committed recording are cached. Secrets are
+    resolved when a connection is first needed, never stored in the spec or in messages.
+    """
+
+    def __init__(self, spec: MigrationSpec, *, kube_reader: SecretReader | None = None) -> None:
+        self.spec = spec
+        self.dry_run = spec.dry_run
+        self._kube_reader = kube_reader
+        self._pod: PodWriter | None = None
+        self._recorder: Recorder | None = None
+        self._claim_directory: str | None = None  # the recorder's folder under recorderPath
+        self._checked = False
+        self.notice_plan: str | None = None
+        """What happens to Moodle notices (set by :meth:`check`), for dry-run reports and logs."""
+        self._noticed: set[tuple[str, int]] = set()
+        self._dry_names: dict[str, str] = {}  # dry run: claim file names "taken" so far
+        self._moodle = owners.MoodleSources(spec.moodle, self._database_url,
+                                           dry_run=self.dry_run)
+
+    # -- wiring -----------------------------------------------------------------------------
+
+    def _secret(self, ref: Any, what: str) -> str:
+        try:
+            return resolve(ref, self._kube_reader)
+        except SecretError as exc:
+            raise PublishSecretError(f"{what}: {exc}") from None
+
+    def _database_url(self, database: Database, what: str) -> str:
+        return self._secret(database.url_ref, f"{what}.urlRef")
+
+    def _pod_writer(self) -> PodWriter:
+        if self._pod is None:
+            pod = self.spec.pod
+            if pod.database is None:
+                raise PublishConfigError(f"mode {self.spec.mode} needs pod.database")
+            try:
+                conn = Connection(self._database_url(pod.database, "pod.database"),
+                                  connect_timeout=pod.database.connect_timeout_seconds,
+                                  statement_timeout=pod.database.statement_timeout_seconds,
+                                  label="Pod database", dry_run=self.dry_run)
+            except DatabaseError as exc:
+                raise PublishConfigError(str(exc)) from None
+            try:
+                schema = detect(conn)
+            except SchemaError as exc:
+                conn.close()
+                raise PublishConfigError(str(exc)) from None
+            finally:
+                conn.rollback()
+            secret = None
+            if pod.secret_key_ref is not None:
+                secret = self._secret(pod.secret_key_ref, "pod.secretKeyRef")
+            self._pod = PodWriter(conn, schema, site_id=pod.site_id,
+                                  establishment=pod.establishment, secret_key=secret,
+                                  dry_run=self.dry_run)
+        return self._pod
+
+    @property
+    def pod_schema_label(self) -> str:
+        """Which Pod schema was recognised (for logs), connecting if needed."""
+        return self._pod_writer().schema.label
+
+    # -- up-front checks --------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Everything that would make every recording fail, found before the first one.
+
+        Pod: reachable, a known schema, SITE_ID present; import-video: the SECRET_KEY and the
+        administrator; claim: the recorder exists, has no manager (Pod only offers files of
+        manager-less recorders for claiming), is linked to the site, and its folder exists.
+        Moodle: each configured database reachable and holding ``<prefix>bigbluebuttonbn``.
+        """
+        mode = self.spec.mode
+        pod = self.spec.pod
+        needs_pod = mode is Mode.IMPORT_VIDEO or (mode is Mode.CLAIM and pod.database is not None)
+        writes_pod = mode is Mode.IMPORT_VIDEO or (mode is Mode.CLAIM
+                                                   and pod.claim.register_claimable)
+        if writes_pod and pod.database is None:
+            # The spec lets a dry run omit the database, but without it not even a dry run can
+            # say which rows it would write: say so now rather than at the first recording.
+            what = ("mode import-video" if mode is Mode.IMPORT_VIDEO
+                    else "pod.claim.registerClaimable")
+            raise PublishConfigError(f"{what} needs pod.database, even in a dry run (the rows "
+                                     "that would be written are read from Pod)")
+        if mode is Mode.CLAIM and pod.database is None:
+            self._claim_directory = self._check_claim_folder(pod.claim.recorder_directory)
+        if needs_pod:
+            writer = self._pod_writer()
+            try:
+                if not writer.site_exists(pod.site_id):
+                    raise PublishConfigError(
+                        f"pod.siteId {pod.site_id} does not exist in django_site")
+                if mode is Mode.IMPORT_VIDEO:
+                    if writer.secret_key is None and not self.dry_run:
+                        raise PublishConfigError("import-video needs pod.secretKeyRef")
+                    if writer.user_id(pod.admin_username) is None:
+                        raise PublishConfigError(
+                            f"the Pod administrator {pod.admin_username!r} (pod.adminUsername) "
+                            "does not exist in auth_user")
+                if mode is Mode.CLAIM:
+                    self._recorder = self._check_recorder(writer)
+            except DatabaseError as exc:
+                raise PublishConfigError(str(exc)) from None
+            finally:
+                writer.conn.rollback()
+        if mode in (Mode.IMPORT_VIDEO, Mode.EXPORT_CSV):
+            for key in self._moodle.all_keys():
+                self._check_moodle(key)
+        if mode is Mode.IMPORT_VIDEO:
+            self.notice_plan = self._check_notice_rights()
+        self._checked = True
+
+    def _check_notice_rights(self) -> str:
+        """With notices on, every Moodle account must be allowed the notice's UPDATEs.
+
+        A read-only account would otherwise publish every recording and fail every notice.
+        """
+        settings = self._moodle.settings
+        if settings is None or not settings.databases:
+            return "Moodle notices: none (no Moodle database configured)"
+        if not settings.notice.enabled:
+            return "Moodle notices: not written (moodle.notice.enabled is false)"
+        for key in self._moodle.all_keys():
+            directory = self._moodle.directory(key)
+            try:
+                denied = directory.notice_denied()
+            except DatabaseError as exc:
+                raise PublishConfigError(str(exc)) from None
+            if denied is not None:
+                raise PublishConfigError(
+                    f"moodle.notice.enabled is true but the account of Moodle database {key!r} "  # noqa: S608 (a message)
+                    f"cannot write the notice ({denied}): grant it the right to update "
+                    f"{directory.prefix}bigbluebuttonbn and {directory.prefix}course, or set "
+                    "moodle.notice.enabled to false")
+        verb = "would be" if self.dry_run else "are"
+        return (f"Moodle notices: {verb} written into each activity whose moderators own a "
+                f"recording (UPDATE allowed on {', '.join(self._moodle.all_keys())})")
+
+    def _check_recorder(self, writer: PodWriter) -> Recorder:
+        settings = self.spec.pod.claim
+        recorder = writer.recorder(settings.recorder_id)
+        rid = settings.recorder_id
+        if recorder is None:
+            raise PublishConfigError(f"no Pod recorder with id {rid} (pod.claim.recorderId)")
+        if recorder.manager_id is not None:
+            raise PublishConfigError(
+                f"recorder {rid} ({recorder.name!r}) has a manager (user id "
+                f"{recorder.manager_id}): Pod only offers files of recorders without a manager "
+                "for claiming; pick or create a recorder with no manager")
+        if not recorder.on_site:
+            raise PublishConfigError(
+                f"recorder {rid} ({recorder.name!r}) is not linked to site {writer.site_id} "
+                "(recorder_recorder_sites): Pod's claim page would hide its files")
+        if settings.recorder_directory not in (None, recorder.directory):
+            raise PublishConfigError(
+                f"pod.claim.recorderDirectory {settings.recorder_directory!r} differs from the "
+                f"directory {recorder.directory!r} of recorder {rid} in Pod")
+        self._claim_directory = self._check_claim_folder(recorder.directory)
+        return recorder
+
+    def _check_claim_folder(self, directory: str | None) -> str:
+        """The recorder's folder must exist: Pod's cron only scans existing folders."""
+        if directory is None:
+            raise PublishConfigError(
+                "claim mode without pod.database needs pod.claim.recorderDirectory (the "
+                "recorder's folder under pod.claim.recorderPath)")
+        folder = Path(self.spec.pod.claim.recorder_path) / directory
+        if not folder.is_dir():
+            raise PublishConfigError(
+                f"recorder folder {folder} does not exist (pod.claim.recorderPath + the "
+                f"recorder's directory {directory!r})")
+        return directory
+
+    def _check_moodle(self, key: str) -> None:
+        try:
+            directory = self._moodle.directory(key)
+            directory.conn.query(
+                f"SELECT id FROM {directory.t('bigbluebuttonbn')} WHERE id = %s", (0,))  # noqa: S608
+            directory.conn.rollback()
+        except DatabaseError as exc:
+            raise PublishConfigError(
+                f"Moodle database {key!r}: {exc} (check moodle.tablePrefix "
+                f"{self._moodle.settings.table_prefix!r} and the URL)") from None
+
+    # -- publishing -------------------------------------------------------------------------
+
+    def publish(self, item: Any, rendered_file: Path | None = None) -> PublishReport:
+        """Publish one plan item; raises :class:`PublishError` and leaves nothing half written."""
+        if not self._checked:
+            self.check()
+        recording: Recording = item.recording
+        report = PublishReport(record_id=recording.record_id)
+        if item.action is Action.SKIP:
+            report.warnings.append(f"nothing to publish: {item.reason}")
+            return report
+        try:
+            if self.spec.mode is Mode.EXPORT_CSV:
+                report.owners = self.moodle_owners(recording)
+            elif self.spec.mode is Mode.IMPORT_VIDEO:
+                self._import_video(item, report)
+            else:
+                self._claim(item, rendered_file, report)
+        except PublishError:
+            raise
+        except DatabaseError as exc:
+            if exc.retryable:  # the connection may be gone: reconnect on the next recording
+                self._drop_connections()
+            raise PublishError(str(exc), permanent=not exc.retryable) from exc
+        except OSError as exc:
+            raise PublishError(f"file error: {exc}", permanent=False) from exc
+        except (LookupError, ValueError) as exc:
+            raise PublishError(str(exc)) from exc
+        return report
+
+    def publish_many(
+        self, items: Iterable[tuple[Any, Path | None]],
+        on_result: Callable[[Any, PublishReport | PublishError], None] | None = None,
+    ) -> list[PublishReport | PublishError]:
+        """Publish several items in order, one transaction each; a failure does not stop the rest.
+
+        The batch API the executors use (through :mod:`bbb_migrate.core.publishing`): the same
+        connections, caches and checks are reused, Moodle lookups are prefetched for the whole
+        batch, and each result (a report, or the :class:`PublishError` of that item, an
+        unexpected exception included) is returned in order and, if given, passed to
+        ``on_result`` as soon as it is known, so the executor saves it before the next one.
+        Only a :class:`PublishConfigError` (wrong for every recording) stops the batch.
+        """
+        batch = list(items)
+        if not self._checked:
+            self.check()
+        if self.spec.mode is not Mode.CLAIM:
+            # On a database error, each recording looks itself up and reports its own error.
+            with suppress(DatabaseError):
+                self._moodle.prefetch([item.recording for item, _ in batch
+                                       if item.action is not Action.SKIP])
+        results: list[PublishReport | PublishError] = []
+        for item, rendered in batch:
+            try:
+                result: PublishReport | PublishError = self.publish(item, rendered)
+            except PublishConfigError:
+                raise  # wrong for every recording: the executor stops and says why
+            except PublishError as exc:
+                result = exc
+            except Exception as exc:  # a bug or an unexpected driver error: this one only
+                self._drop_connections()  # its connection may be in any state
+                result = PublishError(f"unexpected {type(exc).__name__}: {exc}",
+                                      permanent=False)
+            results.append(result)
+            if on_result is not None:
+                on_result(item, result)
+        return results
+
+    def moodle_owners(self, recording: Recording) -> list[str]:
+        """The Moodle moderators of a recording as ``First Last (username)`` (the CSV column)."""
+        key, _ = self._moodle.key_for(recording)
+        if key is None:
+            return []
+        try:
+            _, found, _ = self._moodle.lookup(recording)
+        except DatabaseError as exc:
+            raise PublishError(str(exc), permanent=not exc.retryable) from exc
+        return [user.display() for user in found.users]
+
+    def _import_video(self, item: Any, report: PublishReport) -> None:
+        recording: Recording = item.recording
+        if not item.source_url:
+            raise PublishError("the recording has no playback URL to import")
+        writer = self._pod_writer()
+        writer.warnings = report.warnings
+        name = recording.name.strip() or recording.record_id
+        try:
+            with writer.conn.transaction(read_only=self.dry_run):
+                found = owners.resolve(recording, writer, self._moodle,
+                                       admin_username=self.spec.pod.admin_username,
+                                       site_id=self.spec.pod.site_id)
+                report.warnings.extend(found.warnings)
+                # (key, Pod user id or None for a user a dry run would create, username)
+                targets: dict[object, tuple[int | None, str]] = {}
+                for uid, username, shown in self._pod_users(writer, found.pod_user_ids):
+                    targets[uid] = (uid, username)
+                    report.owners.append(shown)
+                for user in found.moodle_users:
+                    uid = writer.ensure_user(user, report.writes)
+                    targets.setdefault(uid if uid is not None else user.username,
+                                       (uid, user.username))
+                    report.owners.append(user.display())
+                writer.ensure_external_recordings(
+                    name=name, start=recording.start_time, source_url=item.source_url,
+                    owners=list(targets.values()), site_id=found.site_id, writes=report.writes)
+        except BaseException:
+            writer.rolled_back()
+            raise
+        writer.committed()
+        notice = self.spec.moodle.notice if self.spec.moodle else None
+        if notice and notice.enabled and found.source == owners.MOODLE and found.directory:
+            self._write_notices(found.directory, found.server, found.activities, notice.html,
+                                report)
+
+    def _pod_users(self, writer: PodWriter, ids: list[int]) -> list[tuple[int, str, str]]:
+        """(id, username, ``First Last (username)``) of existing Pod owners (meeting, admin)."""
+        found = []
+        for uid in ids:
+            row = writer.conn.query_one(
+                "SELECT first_name, last_name, username FROM auth_user WHERE id = %s", (uid,))
+            if row is not None:
+                found.append((uid, row[2], f"{row[0]} {row[1]} ({row[2]})"))
+        return found
+
+    def _write_notices(self, directory: MoodleDirectory, server: str,
+                       activities: list[Activity], html: str, report: PublishReport) -> None:
+        for activity in activities:
+            if (server, activity.id) in self._noticed:
+                continue
+            if self.dry_run:
+                try:
+                    if directory.notice_needed(activity.id, html):
+                        report.writes.append(
+                            f"moodle[{server}] {directory.prefix}bigbluebuttonbn: would append "
+                            f"the notice to intro of id={activity.id}; "
+                            f"{directory.prefix}course: would bump cacherev of "
+                            f"id={activity.course}")
+                finally:
+                    directory.conn.rollback()
+            else:
+                try:
+                    with directory.conn.transaction():
+                        if directory.write_notice(activity, html):
+                            report.writes.append(
+                                f"moodle[{server}] {directory.prefix}bigbluebuttonbn: appended "
+                                f"the notice to intro of id={activity.id}; {directory.prefix}"
+                                f"course: bumped cacherev of id={activity.course}")
+                except DatabaseError as exc:
+                    where = (f"activity {activity.id} ({activity.name!r}) of Moodle database "
+                             f"{server!r}")
+                    if exc.retryable:  # the Pod rows are in; the retry only writes the notice
+                        self._drop_connections()
+                        raise PublishError(f"Pod rows committed, the Moodle notice of {where} "
+                                           f"failed: {exc}", permanent=False) from exc
+                    # Refused for good (no UPDATE right...): like Pod's command, the notice does
+                    # not block the recording, whose rows are committed. Said, counted, not retried.
+                    message = f"Moodle notice not written into {where}: {exc}"
+                    report.notice_failures.append(message)
+                    report.warnings.append(message)
+            self._noticed.add((server, activity.id))
+
+    def _claim(self, item: Any, rendered_file: Path | None, report: PublishReport) -> None:
+        recording: Recording = item.recording
+        settings = self.spec.pod.claim
+        directory = self._claim_directory
+        assert directory is not None  # set by check(), which publish() runs first
+        folder = Path(settings.recorder_path) / directory
+        ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
+        base = claim.pod_file_name(recording.name.strip(), recording.start_time, ext,
+                                   settings.time_zone)
+        name, present = claim.choose_name(folder, base, recording.record_id,
+                                          reserve=not self.dry_run,
+                                          dry_reserved=self._dry_names if self.dry_run else None)
+        final = folder / name
+        report.final_path = str(final)
+        pod_root = settings.pod_recorder_path or settings.recorder_path
+        pod_path = os.path.join(pod_root, directory, name)
+        source_ok = rendered_file is not None and rendered_file.is_file()
+        if not present and not source_ok and not self.dry_run:
+            raise PublishError(f"rendered file {rendered_file} is missing", permanent=False)
+        if present and source_ok:
+            report.warnings.append(f"{final} was already published; {rendered_file} left as is")
+        size = 0
+        if present:
+            size = final.stat().st_size
+        elif source_ok:
+            size = rendered_file.stat().st_size  # type: ignore[union-attr]
+        writer = self._pod_writer() if settings.register_claimable else None
+        if writer is not None:
+            writer.warnings = report.warnings
+            try:
+                with writer.conn.transaction(read_only=self.dry_run):
+                    assert self._recorder is not None  # registerClaimable needs pod.database
+                    writer.ensure_claimable(pod_path, size, self._recorder, report.writes)
+                    self._move(rendered_file, final, present, report)
+            except BaseException:
+                writer.rolled_back()
+                raise
+        else:
+            self._move(rendered_file, final, present, report)
+
+    def _move(self, rendered: Path | None, final: Path, present: bool,
+              report: PublishReport) -> None:
+        if present:
+            return
+        if self.dry_run:
+            report.writes.append(f"file: would move {rendered} to {final}")
+            return
+        assert rendered is not None
+        claim.move_into_place(rendered, final)
+        report.writes.append(f"file: moved {rendered} to {final}")
+
+    def _drop_connections(self) -> None:
+        if self._pod is not None:
+            self._pod.conn.close()
+            self._pod = None
+        self._moodle.close()
+
+    def close(self) -> None:
+        """Close every connection (safe to call twice)."""
+        self._drop_connections()
