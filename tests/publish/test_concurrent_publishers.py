@@ -13,7 +13,7 @@ import random
 import threading
 
 import pytest
-from pubdb import item, make_recording, make_spec, seed_moodle, seed_pod
+from pubdb import WriteFaults, item, make_recording, make_spec, seed_moodle, seed_pod
 
 from bbb_migrate.publish import Publisher, PublishError
 
@@ -55,7 +55,7 @@ def test_two_publishers_of_the_same_recordings_write_one_row_per_owner(engine, v
         publishers[0].publish(item(world.recordings["rec1"]))  # Moodle users now exist in Pod
         for publisher in publishers:
             publisher.check()
-            publisher.fault_hook = linger
+        WriteFaults(monkeypatch).hook = linger  # both publishers: every write statement
         expected: dict[str, int] = {}
         for round_no in range(ROUNDS):
             recordings = []
