@@ -75,6 +75,9 @@ class Planner:
     def _dry_run(self: Scheduler, spec: MigrationSpec, current: str,
                  generation: int | None) -> None:
         """The core's dry run: nothing written (no child, no Job, no row, no CSV)."""
+        from ..publish import PublishConfigError
+        from .scheduler import Degraded
+
         self._write_status({"phase": "Planning", "observedGeneration": generation})
         plan = self._make_plan(spec)
         summary = self._plan_summary(plan, current, sample=True)
@@ -89,8 +92,12 @@ class Planner:
                 self.post("Normal", "DryRunItem",
                           f"{would.record_id} {would.action}: {writes}"[:1000])
 
-        report = dryrun.dry_run(spec, plan, publisher, work_dir=self.work_dir(spec),
-                                csv_path=summary.get("csvPath", ""), on_item=post_item)
+        try:
+            report = dryrun.dry_run(spec, plan, publisher, work_dir=self.work_dir(spec),
+                                    csv_path=summary.get("csvPath", ""), on_item=post_item)
+        except PublishConfigError as exc:  # found on the way (a Secret gone, a database)
+            self._close_publisher()
+            raise Degraded(exc.reason, str(exc), blocks=True) from None
         if report.csv_path:
             summary["csvRows"] = report.csv_rows
         self.post("Normal", "DryRunPlanned", "dry run: " + plan.summary())

@@ -176,6 +176,10 @@ class Scheduler(Planner, Children, Publishing):
                 # The shared volume is missing, read-only or owned by another uid (NFS).
                 problem = Degraded("SharedVolumeError",
                                    f"{exc.filename}: {exc.strerror or type(exc).__name__}")
+            except Exception as exc:  # a bug: say so on the migration, retry, never crash
+                self.log.exception("scheduler pass failed")
+                problem = Degraded("InternalError", f"unexpected {type(exc).__name__}: {exc} "
+                                   "(see the operator's log)")
             else:
                 return delay
             self._set_degraded(generation, problem)

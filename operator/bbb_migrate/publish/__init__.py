@@ -3,8 +3,8 @@
 Reading order: :mod:`.db` (connections, engine differences) → :mod:`.podschema` (which Pod this
 is) → :mod:`.moodle` (moderators, the notice) → :mod:`.owners` (Pod's owner order) → :mod:`.pod`
 (rows as Pod's signals would write them) → :mod:`.claim` (file names, the atomic move) →
-:mod:`.publisher`, the :class:`Publisher` the executors call (errors and reports in
-:mod:`.errors`).
+:mod:`.publisher`, the :class:`Publisher` the executors call (its up-front checks in
+:mod:`.checks`, errors and reports in :mod:`.errors`).
 
 Per recording, by mode:
 
