@@ -74,10 +74,8 @@ def _stored_port(output: Path) -> int:
     if not (output / STATE_FILE).exists():
         return 0
     with StateStore(output / STATE_FILE, readonly=True) as store:
-        fingerprint = store.get_meta("fingerprint")
-    if not fingerprint:
-        return 0
-    return urlsplit(json.loads(fingerprint)["source"]).port or 0
+        url = store.get_meta("source_url")
+    return urlsplit(url).port or 0 if url else 0
 
 
 def demo_spec(api_url: str, output: Path, parallelism: int) -> dict:

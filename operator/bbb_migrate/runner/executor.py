@@ -188,6 +188,7 @@ class Executor(Attempts):
             states = [initial(item.record_id, item.action, item.reason) for item in plan.items]
             added = store.save_plan(plan.items, states, {
                 "plan_hash": guard.encode(current),
+                "source_url": self.spec.source.url,  # in words (the hash hides it): the demo
                 "total_listed": str(plan.total_listed),
                 "excluded": json.dumps(plan.excluded, sort_keys=True),
             })
