@@ -137,3 +137,25 @@ def test_rendered_phase_has_its_own_series():
     metrics.set_recordings("ns", "m-rendered", counts.by_phase(states), 0)
     assert metrics.RECORDINGS.labels("ns", "m-rendered", "Rendered")._value.get() == 1
     assert metrics.RECORDINGS.labels("ns", "m-rendered", "Published")._value.get() == 2
+
+
+async def test_export_csv_moodle_error_does_not_stall_planning(cluster, operator_process,
+                                                               simulator):
+    """Item 8: a Moodle database that cannot be used no longer leaves an export-csv migration in
+    Planning with only a log line: it is planned, and Degraded says why nothing progresses."""
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    await cluster.create_secret("moodle-db", {
+        "url": "postgresql://postgres@127.0.0.1:5432/bbbm_no_such_moodle_database"})
+    await operator_process.start()
+    spec = base_spec(simulator, mode="export-csv", dryRun=False, selection={"last": 2},
+                     moodle={"databases": {"default": {"urlRef": {"secretKeyRef": {
+                         "name": "moodle-db", "key": "url"}}}}})
+    await cluster.create_migration("nomoodle", spec)
+    cond = await wait_condition(cluster, "nomoodle", "Degraded", "True", operator_process,
+                                reason="PublishConfigError")
+    assert "bbbm_no_such_moodle_database" in cond["message"]
+    m = await cluster.migration("nomoodle")
+    assert m["status"]["phase"] == "Running"  # planned: two children wait, nothing is lost
+    progressing = next(c for c in m["status"]["conditions"] if c["type"] == "Progressing")
+    assert (progressing["status"], progressing["reason"]) == ("False", "PublishConfigError")
+    assert len(await cluster.children("nomoodle")) == 2

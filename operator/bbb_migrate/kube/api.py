@@ -120,11 +120,11 @@ class KubeApi:
         items: list[dict[str, Any]] = []
         token = None
         while True:
-            with metrics.api_call("list", "bbbrecordings"):
+            with self._call("list", "bbbrecordings"):
                 page = self.custom.list_namespaced_custom_object(
                     API_GROUP, API_VERSION, namespace, CHILD_PLURAL, limit=500,
                     label_selector=f"{LABEL_MIGRATION}={migration_label}",
-                    **({"_continue": token} if token else {}))
+                    _request_timeout=self.timeout, **({"_continue": token} if token else {}))
             items += page.get("items") or []
             token = (page.get("metadata") or {}).get("continue")
             if not token:
@@ -133,9 +133,9 @@ class KubeApi:
     def get_migration(self, namespace: str, name: str) -> dict[str, Any] | None:
         """The BBBMigration as the API server has it now (its latest spec), or None."""
         try:
-            with metrics.api_call("get", "bbbmigrations"):
+            with self._call("get", "bbbmigrations"):
                 return self.custom.get_namespaced_custom_object(
-                    API_GROUP, API_VERSION, namespace, PLURAL, name)
+                    API_GROUP, API_VERSION, namespace, PLURAL, name, _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 404:
                 return None
