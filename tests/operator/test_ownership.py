@@ -152,7 +152,7 @@ async def test_export_csv_moodle_error_does_not_stall_planning(cluster, operator
                          "name": "moodle-db", "key": "url"}}}}})
     await cluster.create_migration("nomoodle", spec)
     cond = await wait_condition(cluster, "nomoodle", "Degraded", "True", operator_process,
-                                reason="PublishConfigError")
+                                reason="PublishConfigError", timeout=90)
     assert "bbbm_no_such_moodle_database" in cond["message"]
     m = await cluster.migration("nomoodle")
     assert m["status"]["phase"] == "Running"  # planned: two children wait, nothing is lost
