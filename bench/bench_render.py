@@ -44,7 +44,9 @@ def run(url: str, output: Path, *extra: str) -> tuple[RecorderResult, int, float
 
 
 def line(name: str, result: RecorderResult, peak: int, cpu: float) -> dict:
-    recorded = result.duration_seconds or 0.0
+    # A refused render (a capture starved of CPU by the machine's load) is measured against
+    # the length it was rendering: its speed and CPU are still what it cost.
+    recorded = result.duration_seconds or result.expected_duration_seconds or 0.0
     wall = result.wall_seconds or 0.0
     cpu = max(cpu, result.cpu_seconds or 0.0)
     row = {"run": name, "exit": result.exit_class, "recorded_s": round(recorded, 1),
