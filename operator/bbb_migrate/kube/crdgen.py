@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 
 from .. import spec as spec_module
@@ -81,8 +81,10 @@ RULES_BY_DEF = {"SecretRef": SECRET_REF_RULES, "Selection": SELECTION_RULES}
 class _WithFactoryDefaults(GenerateJsonSchema):
     """Emit defaults of ``default_factory`` fields too (pydantic leaves them out).
 
-    A nested model default becomes ``{}``: the apiserver then applies the nested defaults, which
-    is what pydantic does when it calls the factory.
+    A nested model default becomes ``{}`` when the factory builds the model's own defaults: the
+    apiserver then applies the nested defaults, which is what pydantic does when it calls the
+    factory. A factory with other values (``recorder.composeResources``) is written out whole,
+    or the apiserver would fill in the model's defaults instead of the factory's.
     """
 
     def get_default_value(self, schema: Any) -> Any:
@@ -90,7 +92,13 @@ class _WithFactoryDefaults(GenerateJsonSchema):
         if factory is not None and not schema.get("default_factory_takes_data"):
             value = factory()
             if isinstance(value, BaseModel):
-                return {}
+                try:
+                    plain = type(value)()
+                except ValidationError:  # required fields: not the model's own defaults
+                    plain = None
+                if value == plain:
+                    return {}
+                return value.model_dump(mode="json", by_alias=True)
             return value
         return super().get_default_value(schema)
 
