@@ -115,3 +115,38 @@ def test_notice_failures_are_counted_in_the_summary() -> None:
     PlainReporter(out, every=0).summary(summary)
     line = next(x for x in out.getvalue().splitlines() if "Moodle notices not written" in x)
     assert line.split()[-1] == "3"
+
+
+def test_engines_and_fallback_reasons_in_the_summary() -> None:
+    """Which engine rendered each recording, and why ``auto`` captured instead of composing,
+    are counted in the summary and shown."""
+    from datetime import UTC, datetime
+
+    from bbb_migrate.models import Recording
+    from bbb_migrate.plan import PlanItem
+    from bbb_migrate.runner.statestore import StoredRecording
+    from bbb_migrate.runner.summary import summarize
+    from bbb_migrate.state import Action, initial, published
+
+    def row(record_id: str, engine: str, reason: str) -> StoredRecording:
+        recording = Recording(record_id=record_id, meeting_id="m", name=record_id,
+                              start_time=datetime(2024, 1, 2, tzinfo=UTC))
+        item = PlanItem(index=1, recording=recording, action=Action.RENDER, reason="",
+                        playback_type="presentation", source_url="http://x/")
+        state = published(initial(record_id, Action.RENDER))
+        result = {"duration_seconds": 60.0, "wall_seconds": 6.0, "size_bytes": 10,
+                  "extra": {"engine": engine, "engine_reason": reason}}
+        return StoredRecording(item, state, result, None, None, None)
+
+    reason = "tldraw v1 whiteboard (bbb_version 2.7.3, BBB 2.6-2.7)"
+    summary = summarize([row("a", "compose", "auto: compose draws every feature"),
+                         row("b", "compose", "auto: compose draws every feature"),
+                         row("c", "capture", f"auto: {reason}"),
+                         row("d", "capture", "asked for (engine: capture)")])
+    assert summary.engines == {"compose": 2, "capture": 2}
+    assert summary.fallbacks == {reason: 1}
+    out = io.StringIO()
+    PlainReporter(out, every=0).summary(summary)
+    text = out.getvalue()
+    assert "capture 2, compose 2" in text
+    assert f"Captured instead of composed: {reason}" in text
