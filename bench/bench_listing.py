@@ -13,7 +13,7 @@ Compares, in the same run and against the same simulator:
 
 The simulator runs in its own process (its memory is not counted) and every measurement runs
 in a fresh child process: wall time of listing + planning, and peak resident memory
-(``ru_maxrss``) of that child, with the interpreter-and-imports baseline shown apart. Each
+(``VmHWM``) of that child, with the interpreter-and-imports baseline shown apart. Each
 method runs ``--repeat`` times, round-robin, and the fastest run is kept.
 
 Targets (issues 2 and 11): both streaming paths, the default paged one included, at least 2x
@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -41,7 +40,9 @@ METHODS = ("streaming", "streaming-single", "naive")
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """Peak RSS of this process (VmHWM, MB): ``ru_maxrss`` would keep the parent's across execve."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def _spec(url: str, paging: str):

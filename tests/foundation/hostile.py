@@ -3,7 +3,7 @@
 The server answers every request with what the test's ``answer(query)`` returns: a status,
 headers and an iterator of byte chunks, sent as they come (with pauses when a chunk is a float:
 seconds to wait). It never checks checksums: it plays a broken or malicious server, not BBB.
-Memory is measured in a child process (its peak RSS from ``resource``), so the test process's
+Memory is measured in a child process (its peak RSS, VmHWM), so the test process's
 own memory never blurs the figure.
 """
 
@@ -112,11 +112,18 @@ def endless(head: bytes, unit: bytes, total: int, tail: bytes = b"") -> Iterator
     yield tail
 
 
+# The child's own peak RSS. Not ``ru_maxrss``: Linux keeps it across execve, so a child forked
+# from a large pytest process would report its parent's size. VmHWM belongs to the new address
+# space that execve makes.
+PEAK_LINE = ('out["peak_mb"] = next(int(line.split()[1]) for line in open("/proc/self/status")'
+             ' if line.startswith("VmHWM:")) / 1024\n')
+
+
 def list_in_child(url: str, *, paging: str = "off", timeout: float = 10,
                   request_timeout: float = 120, code: str | None = None) -> dict:
     """List ``url`` in a fresh Python process; its outcome and peak RSS (MB) as a dict."""
     script = code or f"""
-import json, resource
+import json
 from bbb_migrate.source import BBBClient, BBBError
 c = BBBClient({url!r}, "s", paging={paging!r}, retries=0, timeout={timeout},
               request_timeout={request_timeout})
@@ -126,8 +133,7 @@ try:
 except BBBError as e:
     out["key"], out["error"] = e.message_key, str(e)
 out["warnings"] = c.warnings[:5]
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(out))
+{PEAK_LINE}print(json.dumps(out))
 """
     env = {**os.environ, "PYTHONPATH": OPERATOR}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

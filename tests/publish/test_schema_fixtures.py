@@ -20,9 +20,8 @@ def schema_facts_dir() -> Path | None:
     neither: this module's maintainers' test then skips, and nothing else reads them.
     """
     override = os.environ.get("BBB_MIGRATE_POD_SCHEMA_DIR")
-    candidates = [Path(override)] if override else [
-        REPO.parent / "shared" / "research" / "pod-schema",
-        Path("/work/shared/research/pod-schema")]
+    candidates = [Path(override) if override
+                  else REPO.parent / "shared" / "research" / "pod-schema"]
     for candidate in candidates:
         if all((candidate / dump).is_file() for dump, _ in VERSIONS.values()):
             return candidate

@@ -35,7 +35,9 @@ def test_installs_the_tested_packages_and_no_browser_download():
         assert re.search(rf"\s{re.escape(package)}\s", runs), package
     assert "--no-install-recommends" in runs and "rm -rf /var/lib/apt/lists" in runs
     assert "playwright install" not in runs
-    assert "pip install /src" in runs
+    # Only the recorder's extra: the image carries no Kubernetes client.
+    assert 'pip install "/src[recorder]"' in runs and "[operator]" not in runs
+    assert re.search(r"\slibcairo2\s", runs)  # the compose engine's SVG rasteriser
 
 
 def test_runs_as_non_root_with_recorder_entrypoint():
