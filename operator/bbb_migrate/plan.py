@@ -16,6 +16,7 @@ claim      a ``presentation`` playback only  render (browser recorder)
 claim      neither                           skip, with the formats it has
 import-video a playback URL                  publish-only (external recording row)
 import-video no playback URL                 skip
+import-video from ``rendered``               as claim (the row then points at the MP4)
 export-csv any                               publish-only (one CSV row)
 ========== ================================= =====================================
 
@@ -145,7 +146,7 @@ def url_problem(url: str, hosts: set[str]) -> str | None:
 
 
 def decide(recording: Recording, mode: Mode, playback_type: str | None,
-           url_refused: str | None = None) -> tuple[Action, str]:
+           url_refused: str | None = None, *, rendered: bool = False) -> tuple[Action, str]:
     """The action for one selected recording, with the reason shown to people."""
     if mode is Mode.EXPORT_CSV:
         return Action.PUBLISH_ONLY, "CSV row" + (f" without URL: {url_refused}"
@@ -160,7 +161,7 @@ def decide(recording: Recording, mode: Mode, playback_type: str | None,
     note = ""
     if recording.state and recording.state != "published":
         note = f" (state {recording.state}: the server may not serve its playback)"
-    if mode is Mode.IMPORT_VIDEO:
+    if mode is Mode.IMPORT_VIDEO and not rendered:
         return Action.PUBLISH_ONLY, f"external recording link to the {playback_type}" + note
     if playback_type == "video":
         return Action.DOWNLOAD, "video playback: download" + note
@@ -226,7 +227,8 @@ def build_plan(recordings: Iterable[Recording], spec: MigrationSpec) -> Plan:
     for index, rec in kept:
         playback_type, url = choose_playback(rec, rewrite_20=rewrite)
         refused = url_problem(url, hosts) if playback_type else None
-        action, reason = decide(rec, spec.mode, playback_type, refused)
+        action, reason = decide(rec, spec.mode, playback_type, refused,
+                                rendered=spec.from_rendered)
         if refused:
             url = ""  # never handed on: not to a recorder, not into a CSV row
         items.append(PlanItem(index, rec, action, reason, playback_type, url))

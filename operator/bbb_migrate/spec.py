@@ -200,6 +200,43 @@ class ClaimSettings(_Model):
         return value
 
 
+class ImportVideoSettings(_Model):
+    """import-video: what the external recordings point at.
+
+    ``server`` (Pod's own way): the playback on the old BBB server, which must then stay up
+    until every teacher has imported every recording. ``rendered``: every recording is first
+    rendered or downloaded (as in claim mode), its MP4 is stored in ``mediaPath`` and served by
+    a web server the administrator controls at ``baseUrl``; the external recording (Pod type
+    ``video``, "Video file") points at that MP4, so the old server can be switched off as soon
+    as the rendering is done.
+    """
+
+    source: Literal["server", "rendered"] = Field(
+        "server", description="server: link to the old BBB playback; rendered: link to the "
+        "rendered MP4 served at baseUrl.")
+    base_url: str | None = Field(
+        None, description="rendered: the URL under which mediaPath is served "
+        "(e.g. https://media.univ.fr/bbb/); the MP4's name is appended.")
+    media_path: str = Field(
+        "/data/bbb-migrate-media/", description="rendered: the folder (as this executor sees "
+        "it) where the MP4s are stored; the web server at baseUrl serves it.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")) or "?" in value or "#" in value:
+            raise ValueError("must be an http:// or https:// URL without query or fragment")
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _rendered_needs_url(self) -> ImportVideoSettings:
+        if self.source == "rendered" and self.base_url is None:
+            raise ValueError("source rendered needs baseUrl (where the MP4s are served)")
+        return self
+
+
 class PodSettings(_Model):
     """The target Pod."""
 
@@ -213,6 +250,7 @@ class PodSettings(_Model):
     site_id: int = Field(1, ge=1, description="Pod SITE_ID.")
     establishment: str = Field("Etab_1", description="Owner.establishment for new users.")
     claim: ClaimSettings = Field(default_factory=ClaimSettings)
+    import_video: ImportVideoSettings = Field(default_factory=ImportVideoSettings)
 
 
 class MoodleNotice(_Model):
@@ -334,6 +372,16 @@ class MigrationSpec(_Model):
         if claimable and not self.dry_run and self.pod.database is None:
             raise ValueError("pod.claim.registerClaimable needs pod.database")
         return self
+
+    @property
+    def from_rendered(self) -> bool:
+        """import-video whose external recordings point at rendered MP4s (not the old server)."""
+        return self.mode is Mode.IMPORT_VIDEO and self.pod.import_video.source == "rendered"
+
+    @property
+    def renders(self) -> bool:
+        """Whether recordings are rendered or downloaded before publishing."""
+        return self.mode is Mode.CLAIM or self.from_rendered
 
     def to_yaml_dict(self) -> dict[str, Any]:
         """The spec as the camelCase mapping a user would write (defaults included)."""

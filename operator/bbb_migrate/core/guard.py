@@ -21,7 +21,8 @@ keep their state, new ones are added). The operator refuses every change of a pa
 def plan_parts(spec: MigrationSpec) -> dict[str, str]:
     """Short hashes of the spec parts the plan was made from."""
     parts = {
-        "mode": str(spec.mode),
+        # import-video from rendered files renders what the other source only links to
+        "mode": str(spec.mode) + ("/rendered" if spec.from_rendered else ""),
         "source": spec.source.url,
         "listing": spec.source.model_dump(mode="json", by_alias=True,
                                           include={"states", "meta",

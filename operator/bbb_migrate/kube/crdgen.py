@@ -75,7 +75,15 @@ SELECTION_RULES = [
     },
 ]
 
-RULES_BY_DEF = {"SecretRef": SECRET_REF_RULES, "Selection": SELECTION_RULES}
+IMPORT_VIDEO_RULES = [
+    {
+        "rule": "!has(self.source) || self.source != 'rendered' || has(self.baseUrl)",
+        "message": "pod.importVideo.source rendered needs baseUrl (where the MP4s are served)",
+    },
+]
+
+RULES_BY_DEF = {"SecretRef": SECRET_REF_RULES, "Selection": SELECTION_RULES,
+                "ImportVideoSettings": IMPORT_VIDEO_RULES}
 
 
 class _WithFactoryDefaults(GenerateJsonSchema):

@@ -74,8 +74,9 @@ def check_cluster_spec(spec: MigrationSpec) -> None:
         # BBBMigration overwrite any file the operator can write (Pod's files on the volume).
         raise SpecError("source.cacheFile: in a cluster, a relative path without '..' (it is "
                         "kept in the migration's directory on the shared volume)")
-    if spec.mode is Mode.CLAIM and not spec.dry_run and spec.volume is None:
-        raise SpecError("mode claim needs volume (the shared claim the Jobs write to)")
+    if spec.renders and not spec.dry_run and spec.volume is None:
+        what = "mode claim" if spec.mode is Mode.CLAIM else "pod.importVideo.source rendered"
+        raise SpecError(f"{what} needs volume (the shared claim the Jobs write to)")
 
 
 def _is_relative_inside(path: str) -> bool:

@@ -3,6 +3,7 @@ before the first one (part of :class:`~.publisher.Publisher`, a mixin split by c
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,12 @@ class Checks:
                 raise PublishConfigError(str(exc)) from None
             finally:
                 writer.conn.rollback()
+        if self.spec.from_rendered:
+            media = Path(pod.import_video.media_path)
+            if not media.is_dir() or (not self.dry_run and not os.access(media, os.W_OK)):
+                raise PublishConfigError(
+                    f"pod.importVideo.mediaPath {media} is not a writable folder (the rendered "
+                    "MP4s are stored there and served at pod.importVideo.baseUrl)")
         if mode in (Mode.IMPORT_VIDEO, Mode.EXPORT_CSV):
             for key in self._moodle.all_keys():
                 self._check_moodle(key)

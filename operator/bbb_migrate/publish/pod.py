@@ -235,8 +235,12 @@ class PodWriter:
         owners: list[tuple[int | None, str]],
         site_id: int,
         writes: list[str],
+        kind: str = "bigbluebutton",
     ) -> int:
         """One ``ExternalRecording`` per (source URL, owner), like Pod's filter-then-create.
+
+        ``kind`` is Pod's ``type``: ``bigbluebutton`` for a playback on the BBB server,
+        ``video`` for a rendered MP4 (``publish/rendered.py``).
 
         ``owners`` are (Pod user id, username); the id is None for a user a dry run would
         create. The rows show the username beside the id (``owner_id=1 (admin)``).
@@ -261,7 +265,7 @@ class PodWriter:
             values = {
                 "name": stored_name,
                 "start_at": self.conn.db_datetime(start),
-                "type": "bigbluebutton",
+                "type": kind,
                 "source_url": source_url,
                 "state": None,
                 "owner_id": owner_id,

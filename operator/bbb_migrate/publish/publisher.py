@@ -14,6 +14,7 @@ from ..models import Recording
 from ..spec import Database, MigrationSpec, Mode
 from ..state import Action
 from . import claim, owners
+from . import rendered as media
 from .checks import Checks
 from .db import Connection, DatabaseError
 from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
@@ -103,7 +104,7 @@ class Publisher(Checks):
             if self.spec.mode is Mode.EXPORT_CSV:
                 report.owners = self.moodle_owners(recording)
             elif self.spec.mode is Mode.IMPORT_VIDEO:
-                self._import_video(item, report)
+                self._import_video(item, report, rendered_file)
             else:
                 self._claim(item, rendered_file, report)
         except PublishError:
@@ -167,10 +168,20 @@ class Publisher(Checks):
             raise PublishError(str(exc), permanent=not exc.retryable) from exc
         return [user.display() for user in found.users]
 
-    def _import_video(self, item: Any, report: PublishReport) -> None:
+    def _import_video(self, item: Any, report: PublishReport,
+                      rendered_file: Path | None = None) -> None:
         recording: Recording = item.recording
         if not item.source_url:
             raise PublishError("the recording has no playback URL to import")
+        source_url, kind = item.source_url, "bigbluebutton"
+        if self.spec.from_rendered:  # the MP4 first: a row never points at a missing file
+            settings = self.spec.pod.import_video
+            ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
+            name = media.media_name(recording.record_id, ext)
+            final = media.media_file(settings, name)
+            media.place(rendered_file, final, dry_run=self.dry_run, writes=report.writes)
+            report.final_path = str(final)
+            source_url, kind = media.media_url(settings, name), media.POD_TYPE
         writer = self._pod_writer()
         writer.warnings = report.warnings
         name = recording.name.strip() or recording.record_id
@@ -191,8 +202,9 @@ class Publisher(Checks):
                                        (uid, user.username))
                     report.owners.append(user.display())
                 writer.ensure_external_recordings(
-                    name=name, start=recording.start_time, source_url=item.source_url,
-                    owners=list(targets.values()), site_id=found.site_id, writes=report.writes)
+                    name=name, start=recording.start_time, source_url=source_url,
+                    owners=list(targets.values()), site_id=found.site_id, writes=report.writes,
+                    kind=kind)
         except BaseException:
             writer.rolled_back()
             raise

@@ -62,7 +62,7 @@ def problems(spec: MigrationSpec, out: Path, recorder: list[str], *, lists: bool
                         if spec.mode is Mode.EXPORT_CSV and spec.output.csv_path else None):
             if problem:
                 found.append(problem)
-        if spec.mode is Mode.CLAIM and not _recorder_found(recorder):  # the one mode that renders
+        if spec.renders and not _recorder_found(recorder):  # claim, import-video from rendered
             found.append(f"the recorder command {recorder[0] if recorder else ''!r} is not "
                          "installed (check BBB_MIGRATE_RECORDER_CMD or the installation)")
     return found
