@@ -7,6 +7,7 @@ the exit codes the README promises.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -108,6 +109,59 @@ def test_an_unpaged_server_with_exactly_one_page_is_complete():
     records = [recording(f"r{n:04d}") for n in range(100)]
     with HostileServer(lambda query: ok(reply(records))) as server:
         assert len(client(server.url).list_recordings()) == 100
+
+
+def _bbb26(rids: list[str], prefix_filter: str = "prefix"):
+    """A 2.6+ server: pages with totalElements; recordID matched by ``prefix_filter``: "prefix"
+    (bbb-web), "whole" (whole IDs only), "ignored" (the first page again) or "refused" (FAILED
+    for anything shorter than a whole ID)."""
+    records = {rid: recording(rid) for rid in rids}
+    paged = pages(list(records.values()), total=len(records))
+
+    def answer(query):
+        if "recordID" not in query or prefix_filter == "ignored":
+            return paged(query)
+        wanted = query["recordID"].split(",")
+        if prefix_filter == "refused" and any(len(w) < 40 for w in wanted):
+            return ok(b"<response><returncode>FAILED</returncode><messageKey>invalidRecordID"
+                      b"</messageKey><message>no</message></response>")
+        return ok(reply(b for rid, b in records.items() if any(
+            rid.startswith(w) if prefix_filter != "whole" else rid == w for w in wanted)))
+    return answer
+
+
+def _bbb_ids(count: int) -> list[str]:
+    return [f"{hashlib.sha1(str(n).encode()).hexdigest()}-{1700000000000 + n}"
+            for n in range(count)]
+
+
+def test_a_26_server_is_read_by_record_id_prefixes_once():
+    rids = _bbb_ids(250)
+    with HostileServer(_bbb26(rids)) as server:
+        c = client(server.url)
+        assert sorted(r.record_id for r in c.list_recordings()) == sorted(rids)
+    assert c.sharded and c.requests_made == 2  # the first page, then one prefix request
+    assert server.requests[1]["recordID"] == ",".join("0123456789abcdef")
+
+
+@pytest.mark.parametrize("prefix_filter", ["whole", "ignored", "refused"])
+def test_a_server_without_the_prefix_filter_is_walked_by_pages(prefix_filter):
+    rids = _bbb_ids(250)
+    with HostileServer(_bbb26(rids, prefix_filter)) as server:
+        c = client(server.url)
+        assert sorted(r.record_id for r in c.list_recordings()) == sorted(rids)
+    assert not c.sharded and c.warnings == []
+
+
+def test_a_record_id_outside_the_hex_prefixes_is_not_missed():
+    """One recording of another ID form (not on the first page): the prefix requests count 249
+    of 250 announced, so the pages are walked and it is listed."""
+    rids = _bbb_ids(250)
+    rids[150] = "imported-recording-1"
+    with HostileServer(_bbb26(rids)) as server:
+        c = client(server.url)
+        assert sorted(r.record_id for r in c.list_recordings()) == sorted(rids)
+    assert not c.sharded
 
 
 # -- 2. memory ------------------------------------------------------------------------------------

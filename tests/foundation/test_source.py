@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from simhelpers import SECRET, client
 
-from bbb_migrate.source import BBBClient, BBBError, api_base
+from bbb_migrate.source import BBBClient, BBBError, api_base, shards
 from bbb_migrate.source.checksum import ALGORITHMS, sign, strip_checksum, verify
 
 
@@ -88,31 +88,58 @@ def test_repr_never_shows_the_secret(sim):
 # -- paging -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("concurrency", [1, 2, 4])
-def test_paging_auto_walks_the_pages_of_a_26_server(sim, concurrency):
+def test_paging_auto_reads_a_26_server_by_record_id_prefixes(make_sim, monkeypatch, concurrency):
+    """The first page announces the count; then unpaged recordID prefix requests read every
+    recording once with all its formats (no second pass); each adds to the progress."""
+    monkeypatch.setattr(shards, "SHARD_SIZE", 100)  # 238 recordings: 3 prefix requests
+    sim = make_sim(catalogue_size=250)
     c = client(sim, page_size=100, concurrency=concurrency)
     seen = []
     recordings = c.list_recordings(progress=lambda done, total: seen.append((done, total)))
     assert _ids(recordings) == _expected(sim)
-    assert c.paged
+    assert len(recordings) == len({r.record_id for r in recordings})
+    assert c.paged and c.sharded
     total = len(_expected(sim))
-    assert seen[:3] == [(100, total), (200, total), (total, total)]  # the pages
+    assert [t for _, t in seen] == [total] * 3 and seen[-1] == (total, total)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert c.requests_made == 1 + 3
+    assert c.warnings == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_paging_auto_walks_the_pages_when_record_id_is_no_prefix(make_sim, concurrency):
+    """A 2.6+ server whose recordID filter matches whole IDs only: the prefix requests list
+    nothing, so the pages are walked, then the hidden formats re-read by recordID batches."""
+    sim = make_sim(catalogue_size=250, record_id_prefix=False)
+    c = client(sim, page_size=100, concurrency=concurrency)
+    seen = []
+    recordings = c.list_recordings(progress=lambda done, total: seen.append((done, total)))
+    assert _ids(recordings) == _expected(sim)
+    assert c.paged and not c.sharded
+    total = len(_expected(sim))
+    assert seen[:4] == [(0, total), (100, total), (200, total), (total, total)]  # prefix, pages
     # the formats pass: only recordings without a video shown (a hidden format cannot change
     # the action of one that shows its video)
     todo = sum(1 for r in recordings if not r.playbacks or r.playbacks[0].type != "video")
     assert 0 < todo < total
-    assert seen[3:] == [(min(n, todo), todo) for n in range(100, todo + 100, 100)]
-    pages, batches = 3, -(-todo // 100)
-    assert c.requests_made == pages + batches
+    assert seen[4:] == [(min(n, todo), todo) for n in range(100, todo + 100, 100)]
+    prefix, pages, batches = 1, 3, -(-todo // 100)
+    assert c.requests_made == prefix + pages + batches
+    assert any(len(r.playbacks) > 1 for r in recordings)
 
 
-def test_recordings_published_while_listing_are_read_too(sim):
+def test_recordings_published_while_listing_are_read_too(make_sim, monkeypatch):
+    """Published between two prefix requests: the count no longer adds up, so the pages are
+    walked, past the announced count while they stay full."""
     from bbb_migrate.simulator.api import Index
     from bbb_migrate.simulator.catalogue import generate
 
+    monkeypatch.setattr(shards, "SHARD_SIZE", 100)
+    sim = make_sim(catalogue_size=250)
     published = []
 
     def publish_more(done, total):
-        if done == 100 and not published:  # after page 1, 150 more appear at the end
+        if not published:  # after the first prefix request, 150 more appear at the end
             published.append(True)
             sim.server.recordings = sim.server.recordings + generate(150, seed=99)
             sim.server.index = Index(sim.server.recordings)
@@ -120,7 +147,7 @@ def test_recordings_published_while_listing_are_read_too(sim):
     c = client(sim, concurrency=1)
     listed = c.list_recordings(progress=publish_more)
     assert _ids(listed) == _expected(sim)
-    assert len(listed) > 300
+    assert len(listed) > 300 and not c.sharded
 
 
 def test_paging_auto_on_an_old_server_makes_one_request(make_sim):

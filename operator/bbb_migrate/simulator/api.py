@@ -167,7 +167,8 @@ class Index:
         if cached is not None:
             return cached
         if record_ids:
-            found = {id(r): r for p in record_ids for r in self._with_prefix(p)}
+            found = {id(r): r for p in record_ids for r in self._with_prefix(p)
+                     if config.record_id_prefix or r.record_id == p}
             candidates = sorted(found.values(), key=lambda r: self._position[id(r)])
         else:
             candidates = self.recordings
@@ -212,7 +213,8 @@ def _matches(config: SimulatorConfig, rec: Recording, states: list[str], record_
              meeting_ids: list[str], meta: list[tuple[str, str]]) -> bool:
     if "any" not in states and rec.state not in states:
         return False
-    if record_ids and not any(rec.record_id.startswith(r) for r in record_ids):
+    if record_ids and not any(rec.record_id.startswith(r) if config.record_id_prefix
+                              else rec.record_id == r for r in record_ids):
         return False
     if meeting_ids and rec.meeting_id not in meeting_ids:
         return False

@@ -56,6 +56,7 @@ class SimulatorConfig:
     scalelite: bool = False  # Scalelite: no paging, no sha384, its own texts and order
     merge_formats: bool = True  # False: one <recording> per format, like old bbb-web helpers
     paging_drops_formats: bool = True  # 2.6+ quirk: a paged reply shows one format per recording
+    record_id_prefix: bool = True  # recordID matches by prefix (bbb-web); False: whole IDs only
     verbose: bool = False  # log each request to stderr
     faults: Faults = field(default_factory=Faults)
 

@@ -7,6 +7,7 @@
 ``urls``      the API base URL, and URLs and host names safe to print (no password)
 ``xmlwrite``  writing replies (simulator, listing cache)
 ``paging``    walking pages: totalElements, full pages, short pages, lying counts
+``shards``    reading a 2.6+ server by record ID prefixes: every format, each recording once
 ``client``    :class:`BBBClient`: deadline per request, retries with backoff, formats pass
 ``listing``   :func:`list_recordings` from the spec's ``source`` section, with the optional cache
 """

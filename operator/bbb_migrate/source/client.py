@@ -80,6 +80,7 @@ class BBBClient(Pager):
         self.requests_made = 0
         self._count_lock = threading.Lock()
         self.paged = False  # True once a server answered with totalElements (BBB 2.6+)
+        self.sharded = False  # True when that listing was read by recordID prefixes (shards)
 
     def __repr__(self) -> str:  # never shows the secret
         return f"BBBClient({self.server!r}, checksum={self.checksum!r}, paging={self.paging!r})"
@@ -93,13 +94,18 @@ class BBBClient(Pager):
         checksum = sign("getRecordings", query, self._secret, self.checksum)
         return f"{self.api_url}getRecordings?{query}{'&' if query else ''}checksum={checksum}"
 
-    def _call(self, params: Mapping[str, str], budget: Budget | None = None) -> Reply:
-        """One getRecordings request, parsed, with retries; raises BBBError on FAILED."""
+    def _call(self, params: Mapping[str, str], budget: Budget | None = None, *,
+              failed_ok: bool = False) -> Reply:
+        """One getRecordings request, parsed, with retries; raises BBBError on FAILED.
+
+        ``failed_ok``: a FAILED reply (other than a retried ``unexpectedError``) is returned.
+        """
         attempt = 0
         while True:
             try:
                 reply = self._call_once(params, budget)
-                if reply.returncode != "SUCCESS":
+                if reply.returncode != "SUCCESS" and not (
+                        failed_ok and reply.message_key != "unexpectedError"):
                     key = reply.message_key or "noReturnCode"
                     message = reply.message or f"returncode {reply.returncode or '(missing)'}"
                     # unexpectedError: bbb-web failed to build a page; worth another try
@@ -182,7 +188,9 @@ class BBBClient(Pager):
         """Every matching recording once, formats merged by recordID.
 
         BBB 2.6+ drops duplicate recordIDs *before* merging formats when paging, so a paged
-        listing may show one format of a recording that has several. After a paged listing the
+        listing may show one format of a recording that has several. Such a server is read by
+        record ID prefixes (``shards``: formats complete, nothing to re-read) when it can be.
+        After a listing walked page by page instead, the
         formats that can have been hidden are re-read with unpaged ``recordID`` queries (100
         IDs per request): those of the recordings ``relevant`` names (the plan's selection;
         default all), and among them only the ones without a ``video`` shown (the plan prefers
@@ -193,7 +201,8 @@ class BBBClient(Pager):
         merged = merge_formats(self.iter_recordings(
             states=states, meta=meta, meeting_ids=meeting_ids, record_ids=record_ids,
             progress=progress))
-        if self.paged and merged and not any(len(r.playbacks) > 1 for r in merged):
+        if (self.paged and not self.sharded and merged
+                and not any(len(r.playbacks) > 1 for r in merged)):
             wanted = set(relevant(merged)) if relevant is not None else None
             todo = [n for n, r in enumerate(merged)
                     if (wanted is None or r.record_id in wanted)

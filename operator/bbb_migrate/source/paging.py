@@ -2,7 +2,9 @@
 
 ``paging="auto"`` (the default) sends ``offset=0&limit=100`` first. Then:
 
-* a reply with ``totalElements`` (bbb-web 2.6+) is walked page by page, two requests in flight;
+* a reply with ``totalElements`` (bbb-web 2.6+) is read by record ID prefixes (``shards``:
+  every format, each recording once) when its IDs allow it and the counts add up, else walked
+  page by page, two requests in flight;
 * a reply without it and with more recordings than asked came from a server that ignores
   paging (BBB before 2.6, Scalelite): it was the whole listing;
 * a reply without it and fewer recordings than asked (a short page) was the whole listing too;
@@ -27,6 +29,7 @@ from typing import TypeVar
 from ..models import Recording
 from .errors import BBBError
 from .limits import Budget
+from .shards import count_problem, prefix_groups, shard_problem, shardable
 from .xmlparse import Reply
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,7 @@ Progress = Callable[[int, int | None], None]
 
 After a paged listing whose formats must be re-read, a second pass reports again from 0
 (recordings re-read so far, recordings to re-read), so a progress bar never sits full while
-work goes on.
+work goes on. So does the page walk after a prefix listing that did not add up (rare).
 """
 
 # recordIDs per "complete the formats" request: the URL stays under 6 KB, below the 8 KB
@@ -53,6 +56,7 @@ class Pager:
     page_size: int
     concurrency: int
     paged: bool
+    sharded: bool
     _call: Callable[..., Reply]
     _warn: Callable[[str], None]
 
@@ -82,6 +86,7 @@ class Pager:
         """
         params = self._filters(states, meta, meeting_ids, record_ids)
         budget = Budget(self.server)
+        self.paged = self.sharded = False
         if self.paging == "off":
             reply = self._call(params, budget)
             if not reply.has_recordings_element and reply.message_key == "noRecordings":
@@ -99,6 +104,12 @@ class Pager:
         first = page(0)
         if first.total_elements is not None:
             self.paged = True
+            if shardable(first, size, params):
+                listed = self._by_prefixes(first.total_elements, params, progress)
+                if listed is not None:
+                    self.sharded = True
+                    yield from listed
+                    return
             yield from self._counted(first, page, progress)
             return
         if first.count > size and self.paging == "on":
@@ -149,6 +160,37 @@ class Pager:
         elif listed > total:
             log.info("%s: %d recordings listed, %d announced (recordings added while listing?)",
                      self.server, listed, total)
+
+    def _by_prefixes(self, total: int, params: dict[str, str],
+                     progress: Progress | None) -> list[Recording] | None:
+        """The whole listing by record ID prefixes (``shards``), or None to walk the pages.
+
+        Its own memory budget: when it gives up, what it read is dropped before the pages come.
+        """
+        groups, budget = prefix_groups(total), Budget(self.server)
+        listed: list[Recording] = []
+        skipped = 0
+        replies = self._in_order(lambda group: self._call(
+            {**params, "recordID": ",".join(group)}, budget, failed_ok=True), groups)
+        try:
+            for group, reply in zip(groups, replies, strict=True):
+                problem = shard_problem(group, reply)
+                if problem is not None:
+                    break
+                listed += reply.recordings
+                skipped += len(reply.skipped)
+                if progress:
+                    progress(len(listed), max(total, len(listed)))
+            else:
+                problem = count_problem(listed, skipped, total)
+        finally:
+            replies.close()  # cancel the requests not started
+        if problem is not None:
+            log.info("%s: %s; listing page by page instead", self.server, problem)
+            return None
+        log.info("%s: %d recordings listed by %d recordID prefix requests (formats complete)",
+                 self.server, len(listed), len(groups))
+        return listed
 
     def _uncounted(self, first: Reply, page: Callable[..., Reply],
                    progress: Progress | None) -> Iterator[Recording]:
