@@ -276,6 +276,24 @@ class MoodleSettings(_Model):
     notice: MoodleNotice = Field(default_factory=MoodleNotice)
 
 
+class GreenlightSettings(_Model):
+    """Greenlight (v2 or v3) as a source of owners: a room's owner and the users it is shared with.
+
+    A recording belongs to the room whose BBB meeting ID it has (v2 ``rooms.bbb_id``, v3
+    ``rooms.meeting_id``). Greenlight users are matched to Pod users by ``matchBy``.
+    """
+
+    database: Database = Field(description="Greenlight's PostgreSQL database (read only).")
+    version: Literal["auto", "v2", "v3"] = Field(
+        "auto", description="Greenlight's schema; auto recognises it from its tables.")
+    match_by: Literal["email", "username", "externalId"] = Field(
+        "email", description="Which Greenlight value finds the Pod user: email (auth_user.email), "
+        "username (v2 users.username = auth_user.username) or externalId (the identity "
+        "provider's id, v2 users.social_uid / v3 users.external_id = auth_user.username).")
+    shared_accesses: bool = Field(
+        True, description="Users a room is shared with are owners too (Greenlight's co-owners).")
+
+
 class Resources(_Model):
     """Kubernetes resources of one recorder Job (cluster only)."""
 
@@ -354,6 +372,7 @@ class MigrationSpec(_Model):
     selection: Selection = Field(default_factory=Selection)
     pod: PodSettings = Field(default_factory=PodSettings)
     moodle: MoodleSettings | None = None
+    greenlight: GreenlightSettings | None = None
     recorder: RecorderSettings = Field(default_factory=RecorderSettings)
     output: Output = Field(default_factory=Output)
     volume: Volume | None = None

@@ -63,6 +63,8 @@ def check_cluster_spec(spec: MigrationSpec) -> None:
     if spec.moodle:
         refs += [(f"moodle.databases.{k}.urlRef", d.url_ref)
                  for k, d in spec.moodle.databases.items()]
+    if spec.greenlight:
+        refs.append(("greenlight.database.urlRef", spec.greenlight.database.url_ref))
     for where, ref in refs:
         if ref is not None and ref.secret_key_ref is None:
             raise SpecError(f"{where}: in a cluster a secret must be a secretKeyRef (env and "

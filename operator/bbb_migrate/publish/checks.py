@@ -69,6 +69,11 @@ class Checks:
         if mode in (Mode.IMPORT_VIDEO, Mode.EXPORT_CSV):
             for key in self._moodle.all_keys():
                 self._check_moodle(key)
+        if mode is Mode.IMPORT_VIDEO and self.spec.greenlight is not None:
+            try:
+                self._greenlight.directory().check()
+            except DatabaseError as exc:
+                raise PublishConfigError(f"Greenlight database: {exc}") from None
         if mode is Mode.IMPORT_VIDEO:
             self.notice_plan = self._check_notice_rights()
         self._checked = True

@@ -3,7 +3,9 @@
 1. A Pod meeting (table ``meeting``) with the recording's BBB meeting ID: its owner and site
    (Pod made the meeting; Moodle is not consulted).
 2. The Moodle moderators of the recording's activity, from the Moodle database of the
-   recording's ``bbb-origin-server-name`` (or ``default``), unless that server is ignored.
+   recording's ``bbb-origin-server-name`` (or ``default``), unless that server is ignored,
+   together with (when configured) the Greenlight room's owner and co-owners
+   (``publish/greenlight.py``): both lists are merged.
 3. The configured administrator (``pod.adminUsername``).
 
 Moodle users become Pod users (created if missing); steps 1 and 3 give existing Pod users.
@@ -16,12 +18,14 @@ from dataclasses import dataclass, field
 
 from ..models import Recording
 from ..spec import Database, MoodleSettings
+from . import greenlight as gl
 from .db import Connection
 from .moodle import Activity, Moderators, MoodleDirectory, MoodleUser
 from .pod import PodWriter
 
 POD_MEETING = "pod-meeting"
 MOODLE = "moodle"
+GREENLIGHT = "greenlight"
 ADMIN = "admin"
 
 
@@ -114,6 +118,7 @@ def resolve(
     *,
     admin_username: str,
     site_id: int,
+    greenlight: Callable[[Recording], gl.Found] | None = None,
 ) -> Owners:
     """Apply Pod's order; the caller has the Pod transaction open."""
     meeting = pod.meeting_owner(recording.meeting_id) if recording.meeting_id else None
@@ -122,9 +127,18 @@ def resolve(
     warnings: list[str] = []
     directory, found, note = moodle.lookup(recording)
     warnings.extend(found.warnings)
-    if found.users:
-        return Owners(MOODLE, site_id, moodle_users=found.users, activities=found.activities,
-                      directory=directory, server=note, warnings=warnings)
+    users, by_email = list(found.users), []
+    if greenlight is not None:
+        room = greenlight(recording)
+        warnings.extend(room.warnings)
+        by_name, by_email, notes = gl.pod_users(room, pod)
+        warnings.extend(notes)
+        known = {user.username for user in users}
+        users += [user for user in by_name if user.username not in known]
+    if users or by_email:
+        return Owners(MOODLE if found.users else GREENLIGHT, site_id, pod_user_ids=by_email,
+                      moodle_users=users, activities=found.activities, directory=directory,
+                      server=note, warnings=warnings)
     if directory is None:
         warnings.append(f"Moodle not consulted: {note}")
     elif not found.activities:

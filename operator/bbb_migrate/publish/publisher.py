@@ -18,6 +18,7 @@ from . import rendered as media
 from .checks import Checks
 from .db import Connection, DatabaseError
 from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
+from .greenlight import GreenlightSource
 from .moodle import Activity, MoodleDirectory
 from .pod import PodWriter, Recorder
 from .podschema import SchemaError, detect
@@ -45,6 +46,8 @@ class Publisher(Checks):
         self._dry_names: dict[str, str] = {}  # dry run: claim file names "taken" so far
         self._moodle = owners.MoodleSources(spec.moodle, self._database_url,
                                            dry_run=self.dry_run)
+        self._greenlight = GreenlightSource(spec.greenlight, self._database_url,
+                                            dry_run=self.dry_run)
 
     # -- wiring -----------------------------------------------------------------------------
 
@@ -189,7 +192,9 @@ class Publisher(Checks):
             with writer.conn.transaction(read_only=self.dry_run):
                 found = owners.resolve(recording, writer, self._moodle,
                                        admin_username=self.spec.pod.admin_username,
-                                       site_id=self.spec.pod.site_id)
+                                       site_id=self.spec.pod.site_id,
+                                       greenlight=(self._greenlight.lookup
+                                                   if self.spec.greenlight else None))
                 report.warnings.extend(found.warnings)
                 # (key, Pod user id or None for a user a dry run would create, username)
                 targets: dict[object, tuple[int | None, str]] = {}
@@ -317,6 +322,7 @@ class Publisher(Checks):
             self._pod.conn.close()
             self._pod = None
         self._moodle.close()
+        self._greenlight.close()
 
     def close(self) -> None:
         """Close every connection (safe to call twice)."""
