@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "retry-failed": "run:retry_failed",
     "demo": "run:demo",
     "operator": "cluster:operator",
+    "cleanup": "cleanup:cleanup",
 }
 
 
