@@ -18,7 +18,8 @@ import pytest
 from pubdb import ENGINES, MY_ADMIN, PG_ADMIN, Db, item, make_spec, seed_moodle, seed_pod
 
 from bbb_migrate.publish import PublishConfigError, Publisher
-from bbb_migrate.publish.db import DatabaseError, _retryable
+from bbb_migrate.publish.dberrors import DatabaseError
+from bbb_migrate.publish.dberrors import retryable as _retryable
 
 
 class LimitedUser:

@@ -9,7 +9,6 @@ every recording (a Secret, the configuration) stops publishing, reported as Degr
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,16 +72,13 @@ class Publishing:
         publisher = self._publisher(spec)
         index_of = {v.name: i for i, v in enumerate(views)}
         todo = []
-        # The listed recordings are in the children's specs (the watch keeps views small):
-        # fetched for the batch at once.
-        with ThreadPoolExecutor(max_workers=self.config.create_workers) as pool:
-            bodies = list(pool.map(lambda v: self.api.get_child(self.namespace, v.name), batch))
-        for view, body in zip(batch, bodies, strict=True):
-            if body is None or jobs.owner_uid(body.get("metadata") or {}) != self.uid:
+        # The views hold what publishing reads of each listed recording: no GET per child.
+        for view in batch:
+            if view.owner_uid != self.uid or view.recording is None:
                 continue
             rendered = (self.operator_output(spec, view.record_id) if view.action.fetches
                         else None)
-            todo.append(publishing.Job(view, view.state, item_from_body(body), rendered))
+            todo.append(publishing.Job(view, view.state, view.plan_item(), rendered))
 
         def saved(outcome: publishing.Outcome[ChildView]) -> None:
             view, new = outcome.entry, outcome.state

@@ -75,6 +75,16 @@ def recording_from_dict(data: dict[str, Any]) -> Recording:
     )
 
 
+_PUBLISHING_METADATA = ("bbb-origin-server-name",)
+
+
+def for_publishing(rec: Recording) -> Recording:
+    """The listed recording cut to what publishing reads (ids, name, start, origin server):
+    kept in each child's view so that publishing needs no GET, and small for 10,000 views."""
+    return replace(rec, playbacks=(),
+                   metadata={k: v for k, v in rec.metadata.items() if k in _PUBLISHING_METADATA})
+
+
 def duration_of(rec: Recording) -> float | None:
     """Best known length: end - start, else the playback's rounded minutes."""
     if rec.duration_seconds:
@@ -150,6 +160,17 @@ class ChildView:
     seq: int
     notice_failures: int = 0  # Moodle notices refused when it was published (status)
     owner_uid: str = ""  # the migration that owns it (by uid)
+    recording: Recording | None = None  # what publishing reads of it (see for_publishing)
+    playback_type: str | None = None
+
+    def plan_item(self) -> Any:
+        """The :class:`~bbb_migrate.plan.PlanItem` to publish, without reading the child again."""
+        from ..plan import PlanItem
+
+        assert self.recording is not None
+        return PlanItem(index=self.index, recording=self.recording, action=self.action,
+                        reason=self.state.reason, playback_type=self.playback_type,
+                        source_url=self.source_url)
 
     def saved(self, state: RecordingState, seq: int, *, notice_failures: int) -> ChildView:
         """The same child after our own status write (ahead of the watch)."""
@@ -175,4 +196,7 @@ class ChildView:
                    index=int(spec.get("index") or 0), source_url=spec.get("sourceUrl", ""),
                    duration=spec.get("durationSeconds"), state=state,
                    seq=int(status.get("seq") or 0), owner_uid=jobs.owner_uid(meta),
-                   notice_failures=int(status.get("noticeFailures") or 0))
+                   notice_failures=int(status.get("noticeFailures") or 0),
+                   recording=(for_publishing(recording_from_dict(spec["recording"]))
+                              if spec.get("recording") else None),
+                   playback_type=spec.get("playbackType"))

@@ -8,8 +8,9 @@ UTC in MySQL ``datetime(6)`` columns and aware values in PostgreSQL ``timestampt
 
 Connections are in autocommit mode at the driver level, so a lookup outside a transaction is one
 round trip and never leaves a transaction (or its locks) open. Writes happen only inside
-:meth:`Connection.transaction`, which sends BEGIN / COMMIT / ROLLBACK itself: the "one
-transaction per recording" boundary the publisher needs.
+:meth:`Connection.transaction`, which sends BEGIN / COMMIT / ROLLBACK itself (one transaction
+per batch of recordings), with :meth:`Connection.savepoint` to undo one recording's part.
+Errors are classified in :mod:`.dberrors`, URLs and driver settings read in :mod:`.dburls`.
 """
 
 from __future__ import annotations
@@ -19,115 +20,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg2
-import psycopg2.errors
 import pymysql
 
-POSTGRESQL = "postgresql"
-MYSQL = "mysql"
+from .dberrors import DatabaseError, DatabaseTimeout, first_line, retryable, timed_out
+from .dburls import MYSQL, POSTGRESQL, describe_url, engine_of, mysql_args, postgresql_args
 
-_SCHEMES = {
-    "postgresql": POSTGRESQL,
-    "postgres": POSTGRESQL,
-    "mysql": MYSQL,
-    "mariadb": MYSQL,
-    "mysql+pymysql": MYSQL,
-}
+__all__ = ["MYSQL", "POSTGRESQL", "Connection", "DatabaseError", "DatabaseTimeout",
+           "describe_url", "engine_of"]
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-
-class DatabaseError(Exception):
-    """A database problem, with the URL's password never included in the message.
-
-    ``retryable`` is True for lost connections, deadlocks, lock timeouts, statement timeouts
-    and unique-key races (another worker created the same user at the same moment): running the
-    recording again can succeed. Anything else (a missing table, a value that does not fit, a
-    permission the account lacks) is permanent: retrying would fail the same way.
-    """
-
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-
-
-class DatabaseTimeout(DatabaseError):
-    """No answer within ``statementTimeoutSeconds`` (a hung server, a lock held elsewhere).
-
-    Always retryable: the connection is dropped and the recording retried later.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, retryable=True)
-
-
-def engine_of(url: str) -> str:
-    """``postgresql`` or ``mysql`` from a database URL's scheme, or a clear error."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme not in _SCHEMES:
-        raise DatabaseError(
-            f"unsupported database URL scheme {scheme or '(none)'!r}: "
-            "use postgresql://user:password@host:5432/db or mysql://user:password@host:3306/db"
-        )
-    return _SCHEMES[scheme]
-
-
-def describe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:  # a port that is not a number: urllib's message never shows the password
-        raise DatabaseError(
-            f"invalid database URL {parts.scheme}://…@{host}: the port is not a number "
-            "between 0 and 65535") from None
-    user = f"{unquote(parts.username)}@" if parts.username else ""
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
-
-
-# PostgreSQL SQLSTATE classes worth a retry: connection exception, transaction rollback
-# (serialization, deadlock), insufficient resources, operator intervention (statement timeout,
-# server shutdown), system error; plus lock_not_available and unique_violation (a concurrent
-# insert). Everything else (privileges, syntax, data, read-only transaction...) is permanent.
-_PG_RETRY_CLASSES = ("08", "40", "53", "57", "58")
-_PG_RETRY_CODES = ("55P03", "23505")
-# MySQL/MariaDB server errors worth a retry: too many connections, shutdown, lock wait timeout,
-# query interrupted, deadlock, network errors, connection killed, max_statement_time. Client-side
-# errors (2000 and up: server gone, lost connection, read timeout) are retryable too; other
-# server errors, such as 1142 "UPDATE command denied", are permanent.
-_MY_RETRY_CODES = frozenset({1040, 1053, 1152, 1153, 1154, 1155, 1156, 1157, 1158, 1159, 1160,
-                             1161, 1205, 1213, 1317, 1927, 1969, 3024})
-
-
-def _code(exc: BaseException) -> int | None:
-    args = getattr(exc, "args", ())
-    return args[0] if args and isinstance(args[0], int) else None
-
-
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, psycopg2.Error):
-        code = exc.pgcode
-        if code is None:  # raised by the client (connection lost): no SQLSTATE
-            return isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
-        return code[:2] in _PG_RETRY_CLASSES or code in _PG_RETRY_CODES
-    if isinstance(exc, pymysql.err.InterfaceError):
-        return True
-    code = _code(exc)
-    if isinstance(exc, pymysql.err.IntegrityError):
-        return code == 1062  # duplicate key: a concurrent insert
-    if isinstance(exc, pymysql.err.OperationalError | pymysql.err.InternalError):
-        return code is None or code >= 2000 or code in _MY_RETRY_CODES
-    return False
-
-
-def _timed_out(exc: BaseException) -> bool:
-    """A statement timeout (PostgreSQL) or a read/write timeout of PyMySQL's socket."""
-    if isinstance(exc, psycopg2.errors.QueryCanceled):
-        return "timeout" in str(exc)
-    if isinstance(exc, pymysql.err.OperationalError):
-        return _code(exc) == 1969 or (_code(exc) == 2013 and "timed out" in str(exc))
-    return False
 
 
 class Connection:
@@ -147,14 +49,14 @@ class Connection:
         try:
             if self.engine == POSTGRESQL:
                 self._conn = psycopg2.connect(
-                    url, **_postgresql_args(url, connect_timeout, statement_timeout))
+                    url, **postgresql_args(url, connect_timeout, statement_timeout))
                 self._conn.autocommit = True
             else:
-                self._conn = pymysql.connect(**_mysql_args(url, connect_timeout,
+                self._conn = pymysql.connect(**mysql_args(url, connect_timeout,
                                                            statement_timeout))
         except (psycopg2.Error, pymysql.err.MySQLError) as exc:
             raise DatabaseError(
-                f"cannot connect to the {label} at {self.where}: {_first_line(exc)}",
+                f"cannot connect to the {label} at {self.where}: {first_line(exc)}",
                 retryable=True,
             ) from None
         self.database = self.scalar(
@@ -186,12 +88,12 @@ class Connection:
         except (psycopg2.Error, pymysql.err.MySQLError) as exc:
             with suppress(psycopg2.Error, pymysql.err.MySQLError):
                 cursor.close()
-            if _timed_out(exc):
+            if timed_out(exc):
                 raise DatabaseTimeout(
                     f"{self.label} ({self.where}): no answer within {self.statement_timeout:g} s "
-                    f"(statementTimeoutSeconds): {_first_line(exc)}") from exc
+                    f"(statementTimeoutSeconds): {first_line(exc)}") from exc
             raise DatabaseError(
-                f"{self.label} ({self.where}): {_first_line(exc)}", retryable=_retryable(exc)
+                f"{self.label} ({self.where}): {first_line(exc)}", retryable=retryable(exc)
             ) from exc
         return cursor
 
@@ -242,6 +144,8 @@ class Connection:
         One statement on PostgreSQL (``VALUES (…), (…) RETURNING id``); one per row on MySQL,
         where only the first id of a multi-row insert is reported.
         """
+        if not rows:
+            return []
         if self.engine != POSTGRESQL or len(rows) == 1:
             return [self.insert(table, row) for row in rows]
         columns = list(rows[0])
@@ -257,6 +161,25 @@ class Connection:
             return [int(r[0]) for r in cursor.fetchall()]
         finally:
             cursor.close()
+
+    def update_by_id(self, table: str, column: str, values: dict[int, Any],
+                     extra: dict[str, Any] | None = None) -> int:
+        """Set ``column`` to a different value per row id, in one statement on both engines.
+
+        ``UPDATE t SET c = CASE id WHEN %s THEN %s … END[, extra = %s] WHERE id IN (…)``;
+        ``extra`` columns get the same value on every row. Returns the rows touched.
+        """
+        if not values:
+            return 0
+        cases = " ".join(["WHEN %s THEN %s"] * len(values))
+        sets = [f"{self.ident(column)} = CASE {self.ident('id')} {cases} END"]
+        sets += [f"{self.ident(c)} = %s" for c in extra or {}]
+        marks = ", ".join(["%s"] * len(values))
+        sql = (f"UPDATE {self.ident(table)} SET {', '.join(sets)} "  # noqa: S608
+               f"WHERE {self.ident('id')} IN ({marks})")
+        params = [p for pair in values.items() for p in pair]
+        params += [*(extra or {}).values(), *values]
+        return self.execute(sql, params)
 
     def _before_write(self, sql: str, params: Sequence[Any]) -> None:
         if self.read_only or self.dry_run:
@@ -305,53 +228,28 @@ class Connection:
         finally:
             self.read_only = False
 
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """A savepoint inside the open transaction: on an exception only the work done since it
+        is undone (``ROLLBACK TO SAVEPOINT``) and the exception goes on; else it is released.
+
+        If the server lost the whole transaction (a broken connection; a MySQL deadlock rolls
+        back everything) the savepoint is gone too: the transaction is rolled back and
+        :attr:`in_transaction` is False, so the caller knows nothing of it is left.
+        """
+        if not _IDENTIFIER.match(name):
+            raise DatabaseError(f"refusing unsafe savepoint name {name!r}")
+        self._run(f"SAVEPOINT {name}").close()
+        try:
+            yield
+        except BaseException:
+            try:
+                self._run(f"ROLLBACK TO SAVEPOINT {name}").close()
+            except DatabaseError:
+                self.rollback()  # nothing left to keep: in_transaction is now False
+            raise
+        self._run(f"RELEASE SAVEPOINT {name}").close()
+
     def close(self) -> None:
         with suppress(psycopg2.Error, pymysql.err.MySQLError):
             self._conn.close()
-
-
-def _postgresql_args(url: str, connect_timeout: int, statement_timeout: float) -> dict[str, Any]:
-    """libpq keywords added to the URL: connect and statement timeouts, dead-peer detection.
-
-    ``statement_timeout`` bounds every statement, lock waits included; ``tcp_user_timeout`` and
-    keepalives bound a network that silently drops packets. ``options`` from the URL are kept.
-    """
-    millis = max(1, int(statement_timeout * 1000))
-    options = parse_qs(urlsplit(url).query).get("options", [""])[-1]
-    return {
-        "connect_timeout": connect_timeout,
-        "options": f"{options} -c statement_timeout={millis}".strip(),
-        "keepalives": 1,
-        "keepalives_idle": 30,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
-        "tcp_user_timeout": millis,
-    }
-
-
-def _mysql_args(url: str, connect_timeout: int, statement_timeout: float) -> dict[str, Any]:
-    parts = urlsplit(url)
-    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    args: dict[str, Any] = {
-        "host": parts.hostname or "localhost",
-        "port": parts.port or 3306,
-        "user": unquote(parts.username or ""),
-        "password": unquote(parts.password or ""),
-        "database": unquote(parts.path.lstrip("/")) or None,
-        "charset": options.get("charset", "utf8mb4"),
-        "connect_timeout": connect_timeout,
-        # PyMySQL otherwise waits for ever on a server that stops answering mid-statement.
-        "read_timeout": statement_timeout,
-        "write_timeout": statement_timeout,
-        "autocommit": True,
-    }
-    if "unix_socket" in options:
-        args["unix_socket"] = options["unix_socket"]
-    if options.get("ssl", "").lower() in {"1", "true", "required"}:
-        args["ssl"] = {}
-    return args
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

@@ -1,4 +1,4 @@
-"""Moodle 4.x: who moderated a recording's activity, and the notice written into that activity.
+"""Moodle 4.x: a recording's activities, who moderated them, and the notice written into them.
 
 Pod's reference command only reads ``participants`` items of type ``user`` and, on PostgreSQL,
 only the first of them (a closed cursor), so teachers who moderate through their course role are
@@ -25,53 +25,18 @@ no such row exists, by parsing the BBB meeting ID Moodle built:
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Recording
+from . import moderators
 from .db import Connection, DatabaseError
+from .moderators import Activity, Moderators, MoodleUser
 
-MODULE_CONTEXT = 70
-COURSE_CONTEXT = 50
+__all__ = ["MEETING_ID", "Activity", "Moderators", "MoodleDirectory", "MoodleUser"]
+
 MEETING_ID = re.compile(r"^([0-9a-f]{40})-(\d+)-(\d+)(?:\[(\d+)\])?$")
-
-
-@dataclass(frozen=True)
-class MoodleUser:
-    id: int
-    username: str
-    firstname: str
-    lastname: str
-    email: str
-    deleted: bool = False
-    suspended: bool = False
-
-    def display(self) -> str:
-        """``First Last (username)``: Pod's ``Generic_user`` format, used in the CSV."""
-        return f"{self.firstname} {self.lastname} ({self.username})"
-
-
-@dataclass(frozen=True)
-class Activity:
-    id: int
-    course: int
-    name: str
-    participants: str | None
-    group_id: int | None
-    imported: bool
-    found_by: str  # "recordings table" | "meeting ID"
-
-
-@dataclass
-class Moderators:
-    """The outcome of one lookup: importable users, the activities, and what was left out."""
-
-    activities: list[Activity] = field(default_factory=list)
-    users: list[MoodleUser] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 class MoodleDirectory:
@@ -82,7 +47,7 @@ class MoodleDirectory:
         self.prefix = prefix
         self._roles: dict[str, int] | None = None
         self._default_rule: str | None = None
-        self._by_activity: dict[int, tuple[list[MoodleUser], list[str]]] = {}
+        self._by_activity: dict[int, moderators.Resolved] = {}
         self._prefetched: dict[str, list[tuple[Any, ...]]] = {}
 
     def t(self, name: str) -> str:
@@ -110,6 +75,12 @@ class MoodleDirectory:
                     for row in found.get(i, [])]
             rows.sort(key=lambda row: (row[3], row[-1]))
             self._prefetched[recording.record_id] = rows
+        origin: list[Activity] = []
+        for recording in recordings:
+            if self._prefetched.get(recording.record_id):
+                found = self._from_links(self._prefetched[recording.record_id])
+                origin += [a for a in found if not a.imported] or found
+        self.resolve_moderators(origin)
 
     def _link_rows(self, ids: list[str]) -> list[tuple[Any, ...]]:
         marks = ", ".join(["%s"] * len(ids))
@@ -128,15 +99,9 @@ class MoodleDirectory:
             ids = list(dict.fromkeys(i for i in (recording.record_id,
                                                  recording.internal_meeting_id) if i))
             links = self._link_rows(ids)
-        found: dict[int, Activity] = {}
-        for _rid, _bbbid, groupid, imported, bid, course, name, participants, _id in links:
-            if bid is None or int(bid) in found:
-                continue  # headless: the activity was deleted
-            found[int(bid)] = Activity(int(bid), int(course), name or "", participants,
-                                       None if groupid is None else int(groupid),
-                                       bool(imported), "recordings table")
+        found = self._from_links(links)
         if found:
-            return list(found.values())
+            return found
         match = MEETING_ID.match(recording.meeting_id or "")
         if not match:
             return []
@@ -151,15 +116,27 @@ class MoodleDirectory:
         return [Activity(int(row[0]), int(row[1]), row[2] or "", row[3],
                          None if group is None else int(group), False, "meeting ID")]
 
+    @staticmethod
+    def _from_links(links: list[tuple[Any, ...]]) -> list[Activity]:
+        found: dict[int, Activity] = {}
+        for _rid, _bbbid, groupid, imported, bid, course, name, participants, _id in links:
+            if bid is None or int(bid) in found:
+                continue  # headless: the activity was deleted
+            found[int(bid)] = Activity(int(bid), int(course), name or "", participants,
+                                       None if groupid is None else int(groupid),
+                                       bool(imported), "recordings table")
+        return list(found.values())
+
     # -- moderators ---------------------------------------------------------------------------
 
     def moderators(self, recording: Recording) -> Moderators:
         """Every moderator of the activity that made the recording (copies come after)."""
         result = Moderators(activities=self.activities(recording))
         origin = [a for a in result.activities if not a.imported] or result.activities
+        self.resolve_moderators(origin)
         seen: set[int] = set()
         for activity in origin:
-            users, warnings = self._activity_moderators(activity)
+            users, warnings = self._by_activity[activity.id]
             result.warnings.extend(warnings)
             for user in users:
                 if user.id not in seen:
@@ -167,67 +144,14 @@ class MoodleDirectory:
                     result.users.append(user)
         return result
 
-    def _activity_moderators(self, activity: Activity) -> tuple[list[MoodleUser], list[str]]:
-        cached = self._by_activity.get(activity.id)
-        if cached is None:
-            cached = self._resolve(activity)
-            self._by_activity[activity.id] = cached
-        return cached
+    def resolve_moderators(self, activities: list[Activity]) -> None:
+        """Resolve (in one go, see :mod:`.moderators`) the activities not yet cached."""
+        todo = list({a.id: a for a in activities if a.id not in self._by_activity}.values())
+        if todo:
+            self._by_activity.update(moderators.resolve(self, todo))
 
-    def _resolve(self, activity: Activity) -> tuple[list[MoodleUser], list[str]]:
-        warnings: list[str] = []
-        rules = self._rules(activity, warnings)
-        user_ids: list[int] = []
-        role_ids: list[int] = []
-        everyone = False
-        for rule in rules:
-            kind, sel = rule.get("selectiontype"), str(rule.get("selectionid", ""))
-            if kind == "user" and sel.lstrip("-").isdigit():
-                user_ids.append(int(sel))
-            elif kind == "owner":
-                owner = self._owner(activity.id)
-                if owner is None:
-                    warnings.append(f"activity {activity.id}: no owner ('Add' log row) found")
-                else:
-                    user_ids.append(owner)
-            elif kind == "role":
-                role = self._role_id(sel)
-                if role is None:
-                    warnings.append(f"activity {activity.id}: unknown moderator role {sel!r}")
-                else:
-                    role_ids.append(role)
-            elif kind == "all":
-                everyone = True
-        if role_ids:
-            user_ids.extend(self._role_holders(activity, role_ids))
-        if everyone:
-            user_ids.extend(self._enrolled(activity.course))
-        users = self._users(list(dict.fromkeys(user_ids)), warnings, activity)
-        return users, warnings
-
-    def _rules(self, activity: Activity, warnings: list[str]) -> list[dict[str, Any]]:
-        raw = (activity.participants or "").strip()
-        rules: list[dict[str, Any]] = []
-        if raw:
-            try:
-                parsed = json.loads(raw)
-            except ValueError:
-                warnings.append(f"activity {activity.id}: participants is not valid JSON")
-                parsed = []
-            if isinstance(parsed, list):
-                rules = [r for r in parsed if isinstance(r, dict)]
-        if not rules:  # Moodle's defaults for an empty list
-            rules = [{"selectiontype": "all", "selectionid": "all", "role": "viewer"}]
-            for entry in self._default_moderators().split(","):
-                entry = entry.strip()
-                if entry == "0":
-                    rules.append({"selectiontype": "owner", "role": "moderator"})
-                elif entry:
-                    rules.append({"selectiontype": "role", "selectionid": entry,
-                                  "role": "moderator"})
-        return [r for r in rules if r.get("role") == "moderator"]
-
-    def _default_moderators(self) -> str:
+    def default_moderators(self) -> str:
+        """Moodle's ``bigbluebuttonbn_participant_moderator_default`` (``0``: the owner)."""
         if self._default_rule is None:
             value = self.conn.scalar(
                 f"SELECT value FROM {self.t('config')} WHERE name = %s",  # noqa: S608
@@ -236,82 +160,13 @@ class MoodleDirectory:
             self._default_rule = "0" if value is None else str(value)
         return self._default_rule
 
-    def _owner(self, activity_id: int) -> int | None:
-        value = self.conn.scalar(
-            f"SELECT userid FROM {self.t('bigbluebuttonbn_logs')} "  # noqa: S608
-            "WHERE bigbluebuttonbnid = %s AND log = %s AND userid IS NOT NULL ORDER BY id",
-            (activity_id, "Add"),
-        )
-        return None if value is None else int(value)
-
-    def _role_id(self, selection: str) -> int | None:
+    def role_id(self, selection: str) -> int | None:
+        """A role by id or shortname (read once)."""
         if self._roles is None:
             rows = self.conn.query(f"SELECT id, shortname FROM {self.t('role')}")  # noqa: S608
             self._roles = {str(r[0]): int(r[0]) for r in rows}
             self._roles.update({str(r[1]): int(r[0]) for r in rows})
         return self._roles.get(selection)
-
-    def _role_holders(self, activity: Activity, role_ids: list[int]) -> list[int]:
-        path = self.conn.scalar(
-            f"SELECT cx.path FROM {self.t('course_modules')} cm "  # noqa: S608
-            f"JOIN {self.t('modules')} m ON m.id = cm.module "
-            f"JOIN {self.t('context')} cx ON cx.contextlevel = %s AND cx.instanceid = cm.id "
-            "WHERE m.name = %s AND cm.instance = %s",
-            (MODULE_CONTEXT, "bigbluebuttonbn", activity.id),
-        )
-        if path is None:  # module context missing: fall back to the course's
-            path = self.conn.scalar(
-                f"SELECT path FROM {self.t('context')} "  # noqa: S608
-                "WHERE contextlevel = %s AND instanceid = %s",
-                (COURSE_CONTEXT, activity.course),
-            )
-        contexts = [int(p) for p in str(path or "").split("/") if p.isdigit()]
-        if not contexts:
-            return []
-        rows = self.conn.query(
-            f"SELECT DISTINCT userid FROM {self.t('role_assignments')} "  # noqa: S608
-            f"WHERE roleid IN ({', '.join(['%s'] * len(role_ids))}) "
-            f"AND contextid IN ({', '.join(['%s'] * len(contexts))}) ORDER BY userid",
-            [*role_ids, *contexts],
-        )
-        return [int(r[0]) for r in rows]
-
-    def _enrolled(self, course: int) -> list[int]:
-        rows = self.conn.query(
-            f"SELECT DISTINCT ue.userid FROM {self.t('user_enrolments')} ue "  # noqa: S608
-            f"JOIN {self.t('enrol')} e ON e.id = ue.enrolid "
-            "WHERE e.courseid = %s AND e.status = 0 AND ue.status = 0 ORDER BY ue.userid",
-            (course,),
-        )
-        return [int(r[0]) for r in rows]
-
-    def _users(self, ids: list[int], warnings: list[str], activity: Activity) -> list[MoodleUser]:
-        if not ids:
-            return []
-        rows = self.conn.query(
-            "SELECT id, username, firstname, lastname, email, deleted, suspended "  # noqa: S608
-            f"FROM {self.t('user')} WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            ids,
-        )
-        by_id = {
-            int(r[0]): MoodleUser(int(r[0]), r[1], r[2] or "", r[3] or "", r[4] or "",
-                                  bool(r[5]), bool(r[6]))
-            for r in rows
-        }
-        users = []
-        for uid in ids:
-            user = by_id.get(uid)
-            if user is None:
-                warnings.append(f"activity {activity.id}: moderator user id {uid} not in Moodle")
-            elif user.deleted or user.suspended:
-                state = "deleted" if user.deleted else "suspended"
-                warnings.append(
-                    f"activity {activity.id}: moderator {user.display()} is {state} in Moodle, "
-                    "not imported"
-                )
-            else:
-                users.append(user)
-        return users
 
     # -- the notice ---------------------------------------------------------------------------
 
@@ -343,29 +198,32 @@ class MoodleDirectory:
         )
         return html not in (intro or "")
 
-    def write_notice(self, activity: Activity, html: str) -> bool:
-        """Append ``html`` to the activity's description once; bump the course cache revision.
+    def write_notices(self, activities: list[Activity], html: str) -> list[Activity]:
+        """Append ``html`` once to each activity's description; bump their courses' cache
+        revision. Returns the activities written (those without the notice yet).
 
-        Call inside a transaction. The row is locked first so that two workers cannot both
-        append the notice. Returns False when the notice was already there.
+        Call inside a transaction. The rows are locked first (in id order) so that two workers
+        cannot both append the notice. Three statements, however many activities.
         """
-        row = self.conn.query_one(
-            f"SELECT intro FROM {self.t('bigbluebuttonbn')} WHERE id = %s FOR UPDATE",  # noqa: S608
-            (activity.id,),
-        )
-        if row is None or html in (row[0] or ""):
-            return False
-        intro = row[0] or ""
+        if not activities:
+            return []
+        ids = sorted({a.id for a in activities})
+        rows = self.conn.query(
+            f"SELECT id, intro FROM {self.t('bigbluebuttonbn')} "  # noqa: S608
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id FOR UPDATE", ids)
+        intros = {int(r[0]): r[1] or "" for r in rows if html not in (r[1] or "")}
+        if not intros:
+            return []
         now = int(time.time())
-        self.conn.execute(
-            f"UPDATE {self.t('bigbluebuttonbn')} SET intro = %s, timemodified = %s "  # noqa: S608
-            "WHERE id = %s",
-            (f"{intro}<br>{html}" if intro.strip() else html, now, activity.id),
-        )
+        self.conn.update_by_id(
+            self.prefix + "bigbluebuttonbn", "intro",
+            {i: f"{intro}<br>{html}" if intro.strip() else html for i, intro in intros.items()},
+            {"timemodified": now})
+        written = [a for a in dict((a.id, a) for a in activities).values() if a.id in intros]
+        courses = sorted({a.course for a in written})
         # What Moodle's increment_revision_number() does, so the course cache is rebuilt.
         self.conn.execute(
             f"UPDATE {self.t('course')} SET cacherev = CASE WHEN cacherev < %s THEN %s "  # noqa: S608
-            "ELSE cacherev + 1 END WHERE id = %s",
-            (now, now, activity.course),
-        )
-        return True
+            f"ELSE cacherev + 1 END WHERE id IN ({', '.join(['%s'] * len(courses))})",
+            (now, now, *courses))
+        return written

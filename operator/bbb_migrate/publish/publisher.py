@@ -14,17 +14,17 @@ from ..models import Recording
 from ..spec import Database, MigrationSpec, Mode
 from ..state import Action
 from . import claim, owners
-from . import rendered as media
 from .checks import Checks
 from .db import Connection, DatabaseError
 from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
 from .greenlight import GreenlightSource
-from .moodle import Activity, MoodleDirectory
+from .importvideo import ImportVideo
+from .notices import Notices
 from .pod import PodWriter, Recorder
 from .podschema import SchemaError, detect
 
 
-class Publisher(Checks):
+class Publisher(Checks, ImportVideo):
     """Writes recordings into Pod and Moodle; one instance per run, reused for every recording.
 
     Connections, the Pod schema, the recorder, Moodle roles and each activity's moderators are
@@ -42,7 +42,10 @@ class Publisher(Checks):
         self._checked = False
         self.notice_plan: str | None = None
         """What happens to Moodle notices (set by :meth:`check`), for dry-run reports and logs."""
-        self._noticed: set[tuple[str, int]] = set()
+        notice = spec.moodle.notice if spec.moodle else None
+        self.notices = (Notices(notice.html, dry_run=self.dry_run,
+                                drop_connections=self._drop_connections)
+                        if notice and notice.enabled else None)
         self._dry_names: dict[str, str] = {}  # dry run: claim file names "taken" so far
         self._moodle = owners.MoodleSources(spec.moodle, self._database_url,
                                            dry_run=self.dry_run)
@@ -95,60 +98,69 @@ class Publisher(Checks):
     # -- publishing -------------------------------------------------------------------------
 
     def publish(self, item: Any, rendered_file: Path | None = None) -> PublishReport:
-        """Publish one plan item; raises :class:`PublishError` and leaves nothing half written."""
+        """Publish one plan item (a batch of one); raises :class:`PublishError` and leaves
+        nothing half written."""
         if not self._checked:
             self.check()
         recording: Recording = item.recording
-        report = PublishReport(record_id=recording.record_id)
         if item.action is Action.SKIP:
+            report = PublishReport(record_id=recording.record_id)
             report.warnings.append(f"nothing to publish: {item.reason}")
             return report
+        if self.spec.mode is Mode.IMPORT_VIDEO:
+            result = self._import_video_batch([(item, rendered_file)])[0]
+            if isinstance(result, BaseException):
+                raise result
+            return result
+        report = PublishReport(record_id=recording.record_id)
         try:
             if self.spec.mode is Mode.EXPORT_CSV:
                 report.owners = self.moodle_owners(recording)
-            elif self.spec.mode is Mode.IMPORT_VIDEO:
-                self._import_video(item, report, rendered_file)
             else:
                 self._claim(item, rendered_file, report)
-        except PublishError:
-            raise
-        except DatabaseError as exc:
-            if exc.retryable:  # the connection may be gone: reconnect on the next recording
-                self._drop_connections()
-            raise PublishError(str(exc), permanent=not exc.retryable) from exc
-        except OSError as exc:
-            raise PublishError(f"file error: {exc}", permanent=False) from exc
-        except (LookupError, ValueError) as exc:
-            raise PublishError(str(exc)) from exc
+        except Exception as exc:
+            error = self._as_publish_error(exc)
+            if error is exc:
+                raise
+            raise error from exc
         return report
 
     def publish_many(
         self, items: Iterable[tuple[Any, Path | None]],
         on_result: Callable[[Any, PublishReport | PublishError], None] | None = None,
     ) -> list[PublishReport | PublishError]:
-        """Publish several items in order, one transaction each; a failure does not stop the rest.
+        """Publish several items; a failure does not stop the rest.
 
-        The batch API the executors use (through :mod:`bbb_migrate.core.publishing`): the same
-        connections, caches and checks are reused, Moodle lookups are prefetched for the whole
-        batch, and each result (a report, or the :class:`PublishError` of that item, an
-        unexpected exception included) is returned in order and, if given, passed to
-        ``on_result`` as soon as it is known, so the executor saves it before the next one.
-        Only a :class:`PublishConfigError` (wrong for every recording) stops the batch.
+        The batch API the executors use (through :mod:`bbb_migrate.core.publishing`): Moodle
+        lookups are prefetched for the whole batch and, in import-video mode, the batch is one
+        Pod transaction (:mod:`.importvideo`). Each result (a report, or the
+        :class:`PublishError` of that item, an unexpected exception included) is returned in
+        order and, if given, passed to ``on_result`` once the batch is committed, so the
+        executor saves it before the next batch. Only a :class:`PublishConfigError` (wrong for
+        every recording) stops publishing: raised after the other results were passed on.
         """
         batch = list(items)
         if not self._checked:
             self.check()
+        live = [(item, rendered) for item, rendered in batch if item.action is not Action.SKIP]
         if self.spec.mode is not Mode.CLAIM:
             # On a database error, each recording looks itself up and reports its own error.
             with suppress(DatabaseError):
-                self._moodle.prefetch([item.recording for item, _ in batch
-                                       if item.action is not Action.SKIP])
+                self._moodle.prefetch([item.recording for item, _ in live])
+        found: dict[int, Any] = {}
+        if self.spec.mode is Mode.IMPORT_VIDEO and live:
+            found = dict(zip((id(item) for item, _ in live), self._import_video_batch(live),
+                             strict=True))
         results: list[PublishReport | PublishError] = []
+        stop: PublishConfigError | None = None
         for item, rendered in batch:
             try:
-                result: PublishReport | PublishError = self.publish(item, rendered)
-            except PublishConfigError:
-                raise  # wrong for every recording: the executor stops and says why
+                result = found.get(id(item)) or self.publish(item, rendered)
+                if isinstance(result, BaseException):
+                    raise result
+            except PublishConfigError as exc:  # wrong for every recording: stop, say why
+                stop = stop or exc
+                continue
             except PublishError as exc:
                 result = exc
             except Exception as exc:  # a bug or an unexpected driver error: this one only
@@ -158,7 +170,27 @@ class Publisher(Checks):
             results.append(result)
             if on_result is not None:
                 on_result(item, result)
+        if stop is not None:
+            raise stop
         return results
+
+    def _as_publish_error(self, exc: Exception) -> Exception:
+        """A recording's exception as a :class:`PublishError` saying whether to retry; an
+        unexpected one (a bug) is returned as it is."""
+        if isinstance(exc, PublishError):
+            return exc
+        if isinstance(exc, DatabaseError):
+            if exc.retryable:  # the connection may be gone: reconnect on the next recording
+                self._drop_connections()
+            error = PublishError(str(exc), permanent=not exc.retryable)
+        elif isinstance(exc, OSError):
+            error = PublishError(f"file error: {exc}", permanent=False)
+        elif isinstance(exc, LookupError | ValueError):
+            error = PublishError(str(exc))
+        else:
+            return exc
+        error.__cause__ = exc
+        return error
 
     def moodle_owners(self, recording: Recording) -> list[str]:
         """The Moodle moderators of a recording as ``First Last (username)`` (the CSV column)."""
@@ -170,101 +202,6 @@ class Publisher(Checks):
         except DatabaseError as exc:
             raise PublishError(str(exc), permanent=not exc.retryable) from exc
         return [user.display() for user in found.users]
-
-    def _import_video(self, item: Any, report: PublishReport,
-                      rendered_file: Path | None = None) -> None:
-        recording: Recording = item.recording
-        if not item.source_url:
-            raise PublishError("the recording has no playback URL to import")
-        source_url, kind = item.source_url, "bigbluebutton"
-        if self.spec.from_rendered:  # the MP4 first: a row never points at a missing file
-            settings = self.spec.pod.import_video
-            ext = (rendered_file.suffix if rendered_file is not None else "") or ".mp4"
-            name = media.media_name(recording.record_id, ext)
-            final = media.media_file(settings, name)
-            media.place(rendered_file, final, dry_run=self.dry_run, writes=report.writes)
-            report.final_path = str(final)
-            source_url, kind = media.media_url(settings, name), media.POD_TYPE
-        writer = self._pod_writer()
-        writer.warnings = report.warnings
-        name = recording.name.strip() or recording.record_id
-        try:
-            with writer.conn.transaction(read_only=self.dry_run):
-                found = owners.resolve(recording, writer, self._moodle,
-                                       admin_username=self.spec.pod.admin_username,
-                                       site_id=self.spec.pod.site_id,
-                                       greenlight=(self._greenlight.lookup
-                                                   if self.spec.greenlight else None))
-                report.warnings.extend(found.warnings)
-                # (key, Pod user id or None for a user a dry run would create, username)
-                targets: dict[object, tuple[int | None, str]] = {}
-                for uid, username, shown in self._pod_users(writer, found.pod_user_ids):
-                    targets[uid] = (uid, username)
-                    report.owners.append(shown)
-                for user in found.moodle_users:
-                    uid = writer.ensure_user(user, report.writes)
-                    targets.setdefault(uid if uid is not None else user.username,
-                                       (uid, user.username))
-                    report.owners.append(user.display())
-                writer.ensure_external_recordings(
-                    name=name, start=recording.start_time, source_url=source_url,
-                    owners=list(targets.values()), site_id=found.site_id, writes=report.writes,
-                    kind=kind)
-        except BaseException:
-            writer.rolled_back()
-            raise
-        writer.committed()
-        notice = self.spec.moodle.notice if self.spec.moodle else None
-        if notice and notice.enabled and found.source == owners.MOODLE and found.directory:
-            self._write_notices(found.directory, found.server, found.activities, notice.html,
-                                report)
-
-    def _pod_users(self, writer: PodWriter, ids: list[int]) -> list[tuple[int, str, str]]:
-        """(id, username, ``First Last (username)``) of existing Pod owners (meeting, admin)."""
-        found = []
-        for uid in ids:
-            row = writer.conn.query_one(
-                "SELECT first_name, last_name, username FROM auth_user WHERE id = %s", (uid,))
-            if row is not None:
-                found.append((uid, row[2], f"{row[0]} {row[1]} ({row[2]})"))
-        return found
-
-    def _write_notices(self, directory: MoodleDirectory, server: str,
-                       activities: list[Activity], html: str, report: PublishReport) -> None:
-        for activity in activities:
-            if (server, activity.id) in self._noticed:
-                continue
-            if self.dry_run:
-                try:
-                    if directory.notice_needed(activity.id, html):
-                        report.writes.append(
-                            f"moodle[{server}] {directory.prefix}bigbluebuttonbn: would append "
-                            f"the notice to intro of id={activity.id}; "
-                            f"{directory.prefix}course: would bump cacherev of "
-                            f"id={activity.course}")
-                finally:
-                    directory.conn.rollback()
-            else:
-                try:
-                    with directory.conn.transaction():
-                        if directory.write_notice(activity, html):
-                            report.writes.append(
-                                f"moodle[{server}] {directory.prefix}bigbluebuttonbn: appended "
-                                f"the notice to intro of id={activity.id}; {directory.prefix}"
-                                f"course: bumped cacherev of id={activity.course}")
-                except DatabaseError as exc:
-                    where = (f"activity {activity.id} ({activity.name!r}) of Moodle database "
-                             f"{server!r}")
-                    if exc.retryable:  # the Pod rows are in; the retry only writes the notice
-                        self._drop_connections()
-                        raise PublishError(f"Pod rows committed, the Moodle notice of {where} "
-                                           f"failed: {exc}", permanent=False) from exc
-                    # Refused for good (no UPDATE right...): like Pod's command, the notice does
-                    # not block the recording, whose rows are committed. Said, counted, not retried.
-                    message = f"Moodle notice not written into {where}: {exc}"
-                    report.notice_failures.append(message)
-                    report.warnings.append(message)
-            self._noticed.add((server, activity.id))
 
     def _claim(self, item: Any, rendered_file: Path | None, report: PublishReport) -> None:
         recording: Recording = item.recording
@@ -294,7 +231,6 @@ class Publisher(Checks):
             size = rendered_file.stat().st_size  # type: ignore[union-attr]
         writer = self._pod_writer() if settings.register_claimable else None
         if writer is not None:
-            writer.warnings = report.warnings
             try:
                 with writer.conn.transaction(read_only=self.dry_run):
                     assert self._recorder is not None  # registerClaimable needs pod.database
