@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import contract
-from ..core import attempts, export, guard, publishing, schedule
+from ..core import attempts, guard, schedule
 from ..credentials import resolve
 from ..spec import MigrationSpec, Mode
 from ..state import Phase, initial
@@ -38,16 +38,16 @@ from . import preflight
 from .attempts import Attempts
 from .dryrun import dry_run
 from .progress import Reporter, RunningRecorder, Snapshot
+from .publishing import Publishing
 from .recorders import Recorder, RunnerError, recorder_command, stop_left_behind
 from .statestore import STATE_FILE, StateError, StateStore, StoredRecording
 from .summary import Summary, eta_seconds, summarize
 
 __all__ = ["Executor", "RunnerError", "dry_run"]
 
-PUBLISH_BATCH = 200  # recordings per publish_many call: Ctrl-C is honoured between batches
 
 
-class Executor(Attempts):
+class Executor(Attempts, Publishing):
     """Runs one migration spec on this machine. Create, then call :meth:`run` once."""
 
     def __init__(self, spec: MigrationSpec, reporter: Reporter, *,
@@ -115,27 +115,6 @@ class Executor(Attempts):
     def summary(self) -> Summary:
         """The summary of every recording of the migration (also valid after :meth:`run`)."""
         return summarize(self._rows, self._excluded)
-
-    def publisher(self) -> Any:
-        """The Publisher, created (and checked up front) on first use."""
-        if self._publisher is None:
-            from ..publish import PublishConfigError, Publisher
-
-            factory = self._publisher_factory or Publisher
-            publisher = factory(self.spec)
-            try:
-                publisher.check()
-            except PublishConfigError as exc:
-                publisher.close()
-                raise RunnerError(str(exc)) from None
-            self._publisher = publisher
-        return self._publisher
-
-    def csv_path(self) -> Path:
-        """``output.csvPath``, or recordings.csv in the output directory."""
-        if self.spec.output.csv_path:
-            return Path(self.spec.output.csv_path).expanduser()
-        return self.out / "recordings.csv"
 
     # --- signals ------------------------------------------------------------------------
 
@@ -245,59 +224,6 @@ class Executor(Attempts):
             else:
                 time.sleep(schedule.next_wake(active, time.time(), longest=self.poll_seconds))
         self._tick(force=True)
-
-    # --- publishing and CSV -------------------------------------------------------------
-
-    def _publish_due(self, active: list[StoredRecording]) -> None:
-        while self._stop_signal is None:
-            now = time.time()
-            batch, more = schedule.to_publish(active, now=now, limit=PUBLISH_BATCH)
-            if not batch:
-                return
-            jobs = [publishing.Job(row, row.state, row.item,
-                                   Path(row.state.output_path) if row.state.action.fetches
-                                   else None) for row in batch]
-            try:
-                publishing.publish_batch(self.publisher(), jobs,
-                                         max_attempts=self.spec.recorder.attempts, now=now,
-                                         saved=self._published)
-            except publishing.PublishStopped as exc:
-                raise RunnerError(f"{exc.reason}: {exc.message}") from None
-            self._reap()
-            self._tick()
-            if not more:
-                return
-
-    def _published(self, outcome: publishing.Outcome[StoredRecording]) -> None:
-        row, new = outcome.entry, outcome.state
-        name = row.item.recording.name
-        if outcome.report is not None:
-            report = outcome.report
-            self._save(row, new, event="published", publish={
-                "final_path": report.final_path, "owners": list(report.owners),
-                "writes": list(report.writes), "warnings": list(report.warnings),
-                "notice_failures": len(report.notice_failures)},
-                detail={"final_path": report.final_path, "writes": len(report.writes)})
-            for warning in report.warnings:
-                self.reporter.event("warning", record_id=row.record_id, message=warning)
-            self.reporter.event("published", record_id=row.record_id, name=name,
-                                final_path=report.final_path, owners=list(report.owners),
-                                writes=len(report.writes))
-            return
-        event = "failed" if new.phase is Phase.FAILED else "publish-failed"
-        self._save(row, new, event=event, detail={"error": outcome.error, "reason": new.reason})
-        if new.phase is Phase.FAILED:
-            self.reporter.event("failed", record_id=row.record_id, name=name, reason=new.reason)
-        else:
-            self.reporter.event("publish-failed", record_id=row.record_id, error=outcome.error,
-                                retry_in=round(new.not_before - time.time()))
-
-    def _write_csv(self) -> None:
-        rows = export.rows((row.item, row.state, (row.publish or {}).get("owners"))
-                           for row in self._rows)
-        path = self.csv_path()
-        export.write(path, rows, self.spec)
-        self.reporter.event("csv-written", path=str(path), rows=len(rows))
 
     # --- progress -----------------------------------------------------------------------
 

@@ -28,13 +28,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..models import Playback, PreviewImage, Recording
-from ..state import Action, Phase, RecordingState, retry_failed
+from ..state import Phase, RecordingState, retry_failed
+from .staterows import StoredRecording, decode, item_from_json, item_to_json
+
+__all__ = ["LOCK_FILE", "STATE_FILE", "StateError", "StateLocked", "StateStore",
+           "StoredRecording", "item_from_json", "item_to_json"]
 
 STATE_FILE = "state.sqlite"
 LOCK_FILE = "state.lock"
@@ -75,92 +76,6 @@ class StateError(RuntimeError):
 
 class StateLocked(StateError):
     """Another runner (or ``retry-failed``) holds the state file."""
-
-
-# --- plan items as JSON -----------------------------------------------------------------------
-
-
-def _recording_to_dict(recording: Recording) -> dict[str, Any]:
-    data = asdict(recording)
-    data["start_time"] = recording.start_time.isoformat()
-    data["end_time"] = recording.end_time.isoformat() if recording.end_time else None
-    return data
-
-
-def _recording_from_dict(data: dict[str, Any]) -> Recording:
-    values = dict(data)
-    values["start_time"] = datetime.fromisoformat(values["start_time"])
-    if values.get("end_time"):
-        values["end_time"] = datetime.fromisoformat(values["end_time"])
-    values["playbacks"] = tuple(
-        Playback(**{**p, "previews": tuple(PreviewImage(**i) for i in p.get("previews", ()))})
-        for p in values.get("playbacks", ())
-    )
-    values["metadata"] = dict(values.get("metadata") or {})
-    return Recording(**values)
-
-
-def item_to_json(item: Any) -> str:
-    """Serialise a :class:`bbb_migrate.plan.PlanItem` (with its whole Recording)."""
-    return json.dumps({
-        "index": item.index,
-        "recording": _recording_to_dict(item.recording),
-        "action": str(item.action),
-        "reason": item.reason,
-        "playback_type": item.playback_type,
-        "source_url": item.source_url,
-    }, sort_keys=True)
-
-
-def item_from_json(text: str) -> Any:
-    """The inverse of :func:`item_to_json`."""
-    from ..plan import PlanItem  # the plan module is the foundation's; imported when used
-
-    data = json.loads(text)
-    return PlanItem(
-        index=data["index"],
-        recording=_recording_from_dict(data["recording"]),
-        action=Action(data["action"]),
-        reason=data["reason"],
-        playback_type=data["playback_type"],
-        source_url=data["source_url"],
-    )
-
-
-# --- rows -------------------------------------------------------------------------------------
-
-
-@dataclass
-class StoredRecording:
-    """One row of the state file, decoded."""
-
-    item: Any  # PlanItem
-    state: RecordingState
-    result: dict[str, Any] | None
-    publish: dict[str, Any] | None
-    pgid: int | None
-    pg_start: int | None
-
-    @property
-    def record_id(self) -> str:
-        """The BBB record ID (the row's key)."""
-        return self.state.record_id
-
-    @property
-    def index(self) -> int:
-        """The plan position (1 = newest): the core's order of work."""
-        return self.item.index
-
-
-def _decode(row: sqlite3.Row) -> StoredRecording:
-    return StoredRecording(
-        item=item_from_json(row["item_json"]),
-        state=RecordingState.from_dict(json.loads(row["state_json"])),
-        result=json.loads(row["result_json"]) if row["result_json"] else None,
-        publish=json.loads(row["publish_json"]) if row["publish_json"] else None,
-        pgid=row["pgid"],
-        pg_start=row["pg_start"],
-    )
 
 
 class StateStore:
@@ -304,13 +219,13 @@ class StateStore:
     def load(self) -> list[StoredRecording]:
         """Every recording, in plan order (newest first)."""
         rows = self._conn.execute("SELECT * FROM recordings ORDER BY position, record_id")
-        return [_decode(row) for row in rows]
+        return [decode(row) for row in rows]
 
     def get(self, record_id: str) -> StoredRecording | None:
         """One recording, or None."""
         row = self._conn.execute("SELECT * FROM recordings WHERE record_id = ?",
                                  (record_id,)).fetchone()
-        return _decode(row) if row else None
+        return decode(row) if row else None
 
     _UNSET: Any = object()
 
