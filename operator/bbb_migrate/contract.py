@@ -35,6 +35,7 @@ class ExitCode(IntEnum):
     INVALID_URL = 21  # the URL is not a BBB playback URL
     UNSUPPORTED = 22  # a playback format the recorder cannot handle
     USAGE = 23  # bad arguments
+    CONTENT = 24  # a content check failed and another attempt draws the same (recorder/checks.py)
 
     @property
     def retryable(self) -> bool:
@@ -94,6 +95,12 @@ def result_path(output: str | os.PathLike[str]) -> Path:
     return output.with_name(output.name + ".result.json")
 
 
+def sheet_path(output: str | os.PathLike[str]) -> Path:
+    """The contact sheet (thumbnails at chosen instants) beside an output file."""
+    output = Path(output)
+    return output.with_name(output.name + ".sheet.jpg")
+
+
 def log_path(output: str | os.PathLike[str]) -> Path:
     """The recorder's log file beside an output file."""
     output = Path(output)
@@ -134,6 +141,7 @@ class RecorderResult:
     ffmpeg_version: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    checks: dict[str, Any] = field(default_factory=dict)  # named content checks (renders)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -161,6 +169,12 @@ class RecorderResult:
 
 
 _RESULT: TypeAdapter[RecorderResult] = TypeAdapter(RecorderResult)
+
+
+def failed_checks(result: RecorderResult) -> list[str]:
+    """The names of the content checks a render failed (``recorder/checks.py``)."""
+    return sorted(name for name, value in result.checks.items()
+                  if isinstance(value, dict) and value.get("status") == "failed")
 
 
 class Refused(str):

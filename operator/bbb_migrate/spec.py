@@ -301,6 +301,34 @@ class Resources(_Model):
     limits: dict[str, str] = Field(default_factory=lambda: {"cpu": "2", "memory": "3Gi"})
 
 
+class ContentChecks(_Model):
+    """Thresholds of the recorder's content checks (docs/checking.md)."""
+
+    enabled: bool = Field(True, description="Judge what a render shows, not only its length.")
+    black_max_ratio: float = Field(0.5, ge=0, le=1,
+                                   description="Failed when black for more than this share.")
+    black_max_seconds: float = Field(120, ge=0, description="Failed on one black stretch this "
+                                     "long (screen shares excepted).")
+    frozen_max_seconds: float = Field(20, ge=2, description="Failed on a still picture this "
+                                      "long across slide, zoom or share changes.")
+    silence_min_seconds: float = Field(30, ge=1, description="Output silences this long are "
+                                       "compared with the source's sound.")
+    silence_db: float = Field(-50, ge=-90, le=-10, description="Below this the output is silent.")
+    contact_sheet: bool = Field(True, description="Thumbnails beside each render (the report).")
+
+    def args(self) -> list[str]:
+        """The recorder's arguments for these thresholds."""
+        return [
+            "--checks" if self.enabled else "--no-checks",
+            "--black-max-ratio", str(self.black_max_ratio),
+            "--black-max-seconds", str(self.black_max_seconds),
+            "--frozen-max-seconds", str(self.frozen_max_seconds),
+            "--silence-min-seconds", str(self.silence_min_seconds),
+            "--silence-db", str(self.silence_db),
+            "--contact-sheet" if self.contact_sheet else "--no-contact-sheet",
+        ]
+
+
 class RecorderSettings(_Model):
     """How recordings are rendered or downloaded."""
 
@@ -327,10 +355,12 @@ class RecorderSettings(_Model):
         default_factory=lambda: Resources(requests={"cpu": "500m", "memory": "512Mi"},
                                           limits={"cpu": "1", "memory": "1Gi"}),
         description="Resources of a Job whose engine is compose (no browser, no X server).")
+    checks: ContentChecks = Field(default_factory=ContentChecks)
 
     def engine_args(self) -> list[str]:
-        """The recorder's engine arguments (the same for the Job and the local runner)."""
-        args = ["--engine", self.engine, "--layout", self.layout]
+        """The recorder's engine and check arguments (the same for the Job and the local
+        runner)."""
+        args = ["--engine", self.engine, "--layout", self.layout, *self.checks.args()]
         return args if self.chat else [*args, "--no-chat"]
 
     def job_resources(self) -> dict[str, dict[str, str]]:

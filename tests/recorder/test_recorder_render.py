@@ -88,6 +88,12 @@ def test_result_json_describes_the_file(renders, form):
     assert result.ffmpeg_version.startswith("ffmpeg version")
     assert result.wall_seconds >= DURATION and result.cpu_seconds > 0
     assert result.extra["player"] == form
+    # the content checks watched the capture: picture, motion at the slide changes, sound and
+    # every slide image loaded; the contact sheet is beside the file
+    assert {result.checks[name]["status"] for name in ("black", "frozen", "silence",
+                                                       "page")} == {"ok"}, result.checks
+    assert result.checks["frozen"]["picture_events"] >= 3
+    assert (run.output.parent / result.extra["contact_sheet"]).stat().st_size > 2000
     # no temporary file left beside the output; the log file is there
     assert not list(run.output.parent.glob(f".{run.output.name}*"))
     assert log_path(run.output).read_text().count('"event": "finished"') == 1

@@ -84,17 +84,36 @@ def _env(name: str) -> str:
 @click.option("--audio-delay-ms", type=float, default=0.0, show_default=True,
               envvar=_env("AUDIO_DELAY_MS"),
               help="Shift the sound later (ms, may be negative) against the picture.")
+@click.option("--checks/--no-checks", default=True, show_default=True, envvar=_env("CHECKS"),
+              help="Content checks of a render (black, frozen, silence, page errors).")
+@click.option("--black-max-ratio", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              envvar=_env("BLACK_MAX_RATIO"), help="Fail when black longer than this share.")
+@click.option("--black-max-seconds", type=click.FloatRange(0), default=120, show_default=True,
+              envvar=_env("BLACK_MAX_SECONDS"),
+              help="Fail on one black stretch this long (screen shares excepted).")
+@click.option("--frozen-max-seconds", type=click.FloatRange(2), default=20, show_default=True,
+              envvar=_env("FROZEN_MAX_SECONDS"),
+              help="Fail on a still picture this long across slide/zoom/share changes.")
+@click.option("--silence-min-seconds", type=click.FloatRange(1), default=30, show_default=True,
+              envvar=_env("SILENCE_MIN_SECONDS"),
+              help="Silences this long are compared with the source's sound.")
+@click.option("--silence-db", type=click.FloatRange(-90, -10), default=-50, show_default=True,
+              envvar=_env("SILENCE_DB"), help="Below this level the output is silent.")
+@click.option("--contact-sheet/--no-contact-sheet", default=True, show_default=True,
+              envvar=_env("CONTACT_SHEET"), help="Write FILE.sheet.jpg (thumbnails).")
 def record(url: str, output: Path, record_id: str | None, width: int, height: int, fps: int,
            crf: int, preset: str | None, engine: str, layout: str, chat: bool,
            deadline_factor: float, deadline_margin: float,
            stall_seconds: float, duration: float | None, load_timeout: float,
-           content_rate: int, audio_delay_ms: float) -> None:
+           content_rate: int, audio_delay_ms: float, checks: bool, black_max_ratio: float,
+           black_max_seconds: float, frozen_max_seconds: float, silence_min_seconds: float,
+           silence_db: float, contact_sheet: bool) -> None:
     """Render or download one BBB playback into OUTPUT; the exit code says what happened.
 
     0 ok; 10 network, 11 stall, 12 crash, 13 deadline, 14 verification (retryable);
-    20 not found, 21 invalid URL, 22 unsupported, 23 usage (permanent).
+    20 not found, 21 invalid URL, 22 unsupported, 23 usage, 24 content (permanent).
     """
-    from ..recorder import RenderOptions, VideoSettings
+    from ..recorder import Limits, RenderOptions, VideoSettings
     from ..recorder import record as run_record
 
     if width % 2 or height % 2:
@@ -113,7 +132,10 @@ def record(url: str, output: Path, record_id: str | None, width: int, height: in
     try:
         result = run_record(url, output, record_id=record_id, options=options,
                             duration=duration, deadline_factor=deadline_factor,
-                            deadline_margin=deadline_margin)
+                            deadline_margin=deadline_margin,
+                            checks=Limits(checks, black_max_ratio, black_max_seconds,
+                                          frozen_max_seconds, silence_min_seconds, silence_db,
+                                          contact_sheet))
     except (Terminated, KeyboardInterrupt):
         sys.exit(int(ExitCode.CRASH))
     sys.exit(result.exit_code)

@@ -56,7 +56,8 @@ class Children:
         self.api.patch_child_status(self.namespace, view.name,
                                     {**state_to_status(new, seq), **extra})
         saved = view.saved(new, seq, notice_failures=int(
-            extra.get("noticeFailures", view.notice_failures)))
+            extra.get("noticeFailures", view.notice_failures)),
+            render_seconds=extra.get("renderSeconds"))
         self.overlay[view.name] = saved
         if new.phase != view.state.phase:
             self.log.info("record=%s child=%s %s -> %s%s", view.record_id, view.name,
@@ -129,7 +130,13 @@ class Children:
         extra: dict[str, Any] = {}
         if result is not None and result.ok and result.wall_seconds and result.duration_seconds:
             metrics.RENDER_RATIO.observe(result.wall_seconds / result.duration_seconds)
+            engine = str(result.extra.get("engine") or result.kind)
+            metrics.RENDERED_MEDIA.labels(engine).inc(result.duration_seconds)
+            metrics.RENDER_WALL.labels(engine).inc(result.wall_seconds)
             extra["renderSeconds"] = result.wall_seconds
+        if result is not None:
+            for check in contract.failed_checks(result):
+                metrics.CHECK_FAILURES.labels(check).inc()
         if result is not None and result.extra.get("engine"):
             extra["engine"] = result.extra["engine"]
             extra["engineReason"] = str(result.extra.get("engine_reason", ""))[:500]

@@ -188,6 +188,7 @@ def migration_crd() -> dict[str, Any]:
         _col("Rendered", ".status.recordings.rendered", "integer"),
         _col("Published", ".status.recordings.published", "integer"),
         _col("Failed", ".status.recordings.failed", "integer"),
+        _col("ETA", ".status.eta"),
         _col("Degraded", '.status.conditions[?(@.type=="Degraded")].status', priority=1),
         _col("Age", ".metadata.creationTimestamp", "date"),
     ]

@@ -104,6 +104,9 @@ def migration_status_schema() -> dict[str, Any]:
             },
             "plannedTotal": _int("Children the plan created (the scheduler waits for them)."),
             "message": {"type": "string", "description": "Last notable event, for a person."},
+            "eta": {"type": "string", "description": "Time left to render what remains, from "
+                    "the render speed measured so far (core/eta.py); empty when nothing is left."},
+            "etaSeconds": _int("The same in seconds."),
             "conditions": {
                 "type": "array",
                 "x-kubernetes-list-type": "map",

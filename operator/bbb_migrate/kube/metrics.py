@@ -26,6 +26,15 @@ RENDER_RATIO = Histogram(
     "Recorder wall seconds per second of recording",
     buckets=(0.1, 0.25, 0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0),
 )
+RENDERED_MEDIA = Counter("bbb_migrate_rendered_media_seconds_total",
+                         "Seconds of recording rendered or downloaded (throughput)", ["engine"])
+RENDER_WALL = Counter("bbb_migrate_render_wall_seconds_total",
+                      "Recorder wall seconds of the renders kept (speed = media / wall)",
+                      ["engine"])
+CHECK_FAILURES = Counter("bbb_migrate_content_check_failures_total",
+                         "Renders refused by a content check (recorder/checks.py)", ["check"])
+ETA = Gauge("bbb_migrate_eta_seconds", "Estimated seconds until every recording is rendered",
+            ["namespace", "migration"])
 API_REQUESTS = Counter("bbb_migrate_api_requests_total", "Kubernetes API calls",
                        ["verb", "resource"])
 API_ERRORS = Counter("bbb_migrate_api_errors_total", "Kubernetes API errors",
@@ -66,8 +75,9 @@ def forget(namespace: str, migration: str) -> None:
     for phase in Phase:
         with suppress(KeyError):
             RECORDINGS.remove(namespace, migration, str(phase))
-    with suppress(KeyError):
-        JOBS_IN_FLIGHT.remove(namespace, migration)
+    for gauge in (JOBS_IN_FLIGHT, ETA):
+        with suppress(KeyError):
+            gauge.remove(namespace, migration)
 
 
 def serve(port: int) -> None:

@@ -162,6 +162,7 @@ class ChildView:
     owner_uid: str = ""  # the migration that owns it (by uid)
     recording: Recording | None = None  # what publishing reads of it (see for_publishing)
     playback_type: str | None = None
+    render_seconds: float | None = None  # the recorder's wall time of the render kept (ETA)
 
     def plan_item(self) -> Any:
         """The :class:`~bbb_migrate.plan.PlanItem` to publish, without reading the child again."""
@@ -172,9 +173,13 @@ class ChildView:
                         reason=self.state.reason, playback_type=self.playback_type,
                         source_url=self.source_url)
 
-    def saved(self, state: RecordingState, seq: int, *, notice_failures: int) -> ChildView:
+
+    def saved(self, state: RecordingState, seq: int, *, notice_failures: int,
+              render_seconds: float | None = None) -> ChildView:
         """The same child after our own status write (ahead of the watch)."""
-        return replace(self, state=state, seq=seq, notice_failures=notice_failures)
+        return replace(self, state=state, seq=seq, notice_failures=notice_failures,
+                       render_seconds=render_seconds if render_seconds is not None
+                       else self.render_seconds)
 
     @classmethod
     def from_body(cls, body: Any) -> ChildView:
@@ -199,4 +204,5 @@ class ChildView:
                    notice_failures=int(status.get("noticeFailures") or 0),
                    recording=(for_publishing(recording_from_dict(spec["recording"]))
                               if spec.get("recording") else None),
-                   playback_type=spec.get("playbackType"))
+                   playback_type=spec.get("playbackType"),
+                   render_seconds=status.get("renderSeconds"))

@@ -22,9 +22,10 @@ from typing import Any
 from kubernetes.client.exceptions import ApiException
 
 from .. import contract
-from ..core import counts, guard
+from ..core import counts, eta, guard
 from ..credentials import SecretError, SecretRef, resolve
 from ..spec import MigrationSpec, Mode, SpecError, parse_spec
+from ..state import Phase
 from . import jobs, metrics
 from . import status as st
 from .api import KubeApi, KubeApiTimeout
@@ -268,6 +269,8 @@ class Scheduler(Planner, Children, Publishing):
             recordings["total"] = planned_total
         by_phase = counts.by_phase(states)
         metrics.set_recordings(self.namespace, self.name, by_phase, recordings["inFlight"])
+        eta_seconds = self._eta(spec, views)
+        metrics.ETA.labels(self.namespace, self.name).set(eta_seconds)
         was = self.status.get("phase")
         phase, conditions = st.progress_conditions(
             self.status.get("conditions"), recordings, suspended=spec.suspend,
@@ -285,4 +288,20 @@ class Scheduler(Planner, Children, Publishing):
         if phase == "Completed" and was == "Completed":
             message = self.status.get("message", message)
         self._write_status({"phase": phase, "recordings": recordings, "conditions": conditions,
-                            "message": message, "observedGeneration": generation})
+                            "message": message, "observedGeneration": generation,
+                            "eta": eta.format_eta(eta_seconds) if eta_seconds else "",
+                            "etaSeconds": round(eta_seconds)})
+
+    @staticmethod
+    def _eta(spec: MigrationSpec, views: list[ChildView]) -> float:
+        """``core.eta`` over the children: speed from the renders kept (duration and
+        ``renderSeconds``), the work of those not rendered yet."""
+        media = wall = 0.0
+        remaining = []
+        for view in views:
+            if view.render_seconds and view.duration:
+                media += view.duration
+                wall += view.render_seconds
+            if not view.state.terminal and view.state.phase is not Phase.RENDERED:
+                remaining.append((view.action, float(view.duration or 0.0), 0.0))
+        return eta.eta_seconds(remaining, spec.recorder.parallelism, observed=(media, wall))

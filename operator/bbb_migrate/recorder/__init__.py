@@ -27,8 +27,10 @@ from ..contract import (
     log_path,
     result_path,
     safe_name,
+    sheet_path,
 )
 from .capture import VideoSettings
+from .checks import Limits, raise_for, run_checks
 from .engine import render_presentation
 from .errors import RecorderError
 from .log import EventLog
@@ -37,7 +39,7 @@ from .render import RenderOptions
 from .source import classify, fetch_duration, metadata_url
 from .verify import verify
 
-__all__ = ["RecorderError", "RenderOptions", "VideoSettings", "record"]
+__all__ = ["Limits", "RecorderError", "RenderOptions", "VideoSettings", "record"]
 
 
 def ffmpeg_version() -> str | None:
@@ -59,7 +61,7 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
            settings: VideoSettings | None = None, options: RenderOptions | None = None,
            duration: float | None = None, deadline_factor: float = 1.5,
            deadline_margin: float = 300.0, download_timeout: float = 60.0,
-           log: EventLog | None = None) -> RecorderResult:
+           log: EventLog | None = None, checks: Limits | None = None) -> RecorderResult:
     """Render or download one playback into ``output``; never raises for a recording's fault.
 
     The exit code, message and facts are in the returned (and written) result.
@@ -81,6 +83,7 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
     log = log or EventLog(record_id or "", log_path(output))
     part = part_path(output)
     keep_part = False
+    context = None
     try:
         target = classify(url)
         result.kind = target.kind
@@ -95,8 +98,9 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
             deadline = started + expected * deadline_factor + deadline_margin
             log.info("duration", seconds=expected, deadline_seconds=round(deadline - started))
             part.unlink(missing_ok=True)
-            result.extra.update(render_presentation(target, part, expected, options, log, deadline,
-                                                    meter))
+            facts = render_presentation(target, part, expected, options, log, deadline, meter)
+            context = facts.pop("_context", None)
+            result.extra.update(facts)
             result.chromium_version = result.extra.pop("chromium_version", None)
             need_audio = True
         else:
@@ -114,8 +118,16 @@ def record(url: str, output: str | os.PathLike[str], *, record_id: str | None = 
                 result.expected_duration_seconds = fetch_duration(beside, required=False)
             need_audio = True
         probe = verify(part, result.expected_duration_seconds, need_audio=need_audio,
-                       check_black=target.kind == "render")
+                       check_black=target.kind == "render" and not (checks or Limits()).enabled)
         result.duration_seconds = round(probe.duration, 3)
+        if target.kind == "render" and context is not None:
+            result.checks, sheet = run_checks(part, probe.duration, context, checks or Limits(),
+                                              sheet_path(output))
+            if sheet is not None:
+                result.extra["contact_sheet"] = sheet.name
+            log.info("checks", **{k: v["status"] if isinstance(v, dict) else v
+                                  for k, v in result.checks.items()})
+            raise_for(result.checks, context.engine)
         result.extra["video"] = {"codec": probe.video_codec, "width": probe.width,
                                  "height": probe.height, "frames": probe.frames,
                                  "audio_codec": probe.audio_codec}

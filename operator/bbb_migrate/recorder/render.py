@@ -34,6 +34,7 @@ from .capture import (
     check_capture_speed,
     ffmpeg_command,
 )
+from .checks import image_errors
 from .display import SINK, start_pulseaudio, start_xvfb
 from .errors import RecorderError
 from .log import EventLog
@@ -111,6 +112,8 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             guarded = GuardedPage(page, watchdog, options.evaluate_timeout)
             crashed: list[bool] = []
             page.on("crash", lambda _page: crashed.append(True))
+            facts["page_errors"] = []  # images the page failed to load (checks.py judges)
+            page.on("response", image_errors(facts["page_errors"]))
             url = target.url
             if form is BBB_PLAYBACK_23:
                 url = with_content_rate(url, options.content_rate)

@@ -10,7 +10,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..state import Action, Phase
+from ..core import eta
+from ..state import Phase
 from .statestore import StoredRecording
 
 
@@ -105,30 +106,19 @@ def summarize(rows: list[StoredRecording], excluded: dict[str, int] | None = Non
     return summary
 
 
-RENDER_OVERHEAD_SECONDS = 20.0  # browser start, verification: ETA only
-DEFAULT_RENDER_RATIO = 1.05  # a screen recorder runs at real time at best: ETA only
-
-
 def eta_seconds(rows: list[StoredRecording], running: dict[str, float], parallelism: int, *,
                 observed: tuple[float, float] = (0.0, 0.0)) -> float:
-    """Remaining recorder work / parallelism, from media durations and the observed speed.
+    """Remaining recorder work / parallelism (``core.eta``), from media durations and the
+    observed speed.
 
     ``running``: record ID → monotonic start of its recorder; ``observed``: (media seconds,
     wall seconds) of the renders this run kept.
     """
     import time
 
-    media, wall = observed
-    ratio = wall / media if media else DEFAULT_RENDER_RATIO
-    work = 0.0
-    for row in rows:
-        if row.state.terminal or row.state.phase is Phase.RENDERED:
-            continue
-        if row.state.action is Action.RENDER:
-            estimate = media_seconds(row) * ratio + RENDER_OVERHEAD_SECONDS
-            if row.record_id in running:
-                estimate -= time.monotonic() - running[row.record_id]
-            work += max(0.0, estimate)
-        elif row.state.action is Action.DOWNLOAD:
-            work += RENDER_OVERHEAD_SECONDS / 4
-    return work / parallelism
+    now = time.monotonic()
+    remaining = [(row.state.action, media_seconds(row),
+                  now - running[row.record_id] if row.record_id in running else 0.0)
+                 for row in rows
+                 if not row.state.terminal and row.state.phase is not Phase.RENDERED]
+    return eta.eta_seconds(remaining, parallelism, observed=observed)
