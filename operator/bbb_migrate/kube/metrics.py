@@ -35,6 +35,11 @@ CHECK_FAILURES = Counter("bbb_migrate_content_check_failures_total",
                          "Renders refused by a content check (recorder/checks.py)", ["check"])
 ETA = Gauge("bbb_migrate_eta_seconds", "Estimated seconds until every recording is rendered",
             ["namespace", "migration"])
+DEGRADED = Gauge("bbb_migrate_degraded", "1 while the migration's Degraded condition is True "
+                 "(reason: the condition's)", ["namespace", "migration", "reason"])
+SUSPENDED = Gauge("bbb_migrate_suspended", "1 while spec.suspend is true (no new Job starts)",
+                  ["namespace", "migration"])
+_degraded_reason: dict[tuple[str, str], str] = {}
 API_REQUESTS = Counter("bbb_migrate_api_requests_total", "Kubernetes API calls",
                        ["verb", "resource"])
 API_ERRORS = Counter("bbb_migrate_api_errors_total", "Kubernetes API errors",
@@ -70,12 +75,24 @@ def set_recordings(namespace: str, migration: str, by_phase: dict[Phase, int],
     JOBS_IN_FLIGHT.labels(namespace, migration).set(in_flight)
 
 
+def set_degraded(namespace: str, migration: str, reason: str | None) -> None:
+    """One series while Degraded (its reason), none otherwise: an alert can wait N minutes."""
+    old = _degraded_reason.pop((namespace, migration), None)
+    if old is not None and old != reason:
+        with suppress(KeyError):
+            DEGRADED.remove(namespace, migration, old)
+    if reason:
+        DEGRADED.labels(namespace, migration, reason).set(1)
+        _degraded_reason[(namespace, migration)] = reason
+
+
 def forget(namespace: str, migration: str) -> None:
     """Drop the series of a deleted migration."""
     for phase in Phase:
         with suppress(KeyError):
             RECORDINGS.remove(namespace, migration, str(phase))
-    for gauge in (JOBS_IN_FLIGHT, ETA):
+    set_degraded(namespace, migration, None)
+    for gauge in (JOBS_IN_FLIGHT, ETA, SUSPENDED):
         with suppress(KeyError):
             gauge.remove(namespace, migration)
 

@@ -142,6 +142,7 @@ class Scheduler(Planner, Children, Publishing):
     def _set_degraded(self, generation: int | None, problem: Degraded | None) -> None:
         conditions = self.status.get("conditions")
         old = st.get_condition(conditions, st.DEGRADED)
+        metrics.set_degraded(self.namespace, self.name, problem.reason if problem else None)
         if problem is None:
             new = st.set_condition(conditions, st.DEGRADED, False, "AsExpected", "", generation)
         else:
@@ -271,6 +272,7 @@ class Scheduler(Planner, Children, Publishing):
         metrics.set_recordings(self.namespace, self.name, by_phase, recordings["inFlight"])
         eta_seconds = self._eta(spec, views)
         metrics.ETA.labels(self.namespace, self.name).set(eta_seconds)
+        metrics.SUSPENDED.labels(self.namespace, self.name).set(1 if spec.suspend else 0)
         was = self.status.get("phase")
         phase, conditions = st.progress_conditions(
             self.status.get("conditions"), recordings, suspended=spec.suspend,
