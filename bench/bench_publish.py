@@ -10,10 +10,12 @@ identically for each run:
   the activities. Every recording therefore has 3 moderators; ~3 users per course become Pod
   users.
 - **publisher**: the production path, as both executors publish: the migration core's
-  :func:`bbb_migrate.core.publishing.publish_batch` (batches chosen by
-  :func:`bbb_migrate.core.schedule.to_publish`) over :meth:`Publisher.publish_many`
-  (connections and lookups reused, Moodle activities prefetched per batch, users cached once
-  committed), each result turned into the recording's new state; notice enabled.
+  :func:`bbb_migrate.core.publishing.publish_batch` (batches of 200 chosen by
+  :func:`bbb_migrate.core.schedule.to_publish`) over :meth:`Publisher.publish_many`: one Pod
+  transaction per batch (a savepoint per recording only when one fails), Moodle activities and
+  moderators looked up per batch, users looked up and created per batch, the external
+  recordings locked, checked and inserted per batch, the notices written after the commit;
+  each result turned into the recording's new state.
 - **baseline**: modelled on Pod's ``migrate_bbb_recordings`` + Django ORM: autocommit, one
   statement and one commit per row, no cache: per recording the Pod meeting lookup, the Moodle
   activity query, one user query per moderator, ``User.objects.filter(username)``, the user

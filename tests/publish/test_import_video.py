@@ -379,3 +379,45 @@ def test_two_publishers_racing_for_the_same_new_users(engine, dbs, monkeypatch):
                       "('alice', 'bob', 'carol')") == 3
     assert pod.count("authentication_owner") == 5
     assert pod.count("import_video_externalrecording") == 6
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_a_recording_failing_inside_a_batch_rolls_back_alone(engine, dbs, monkeypatch):
+    """One Pod transaction per batch: a write failing for one recording undoes that recording
+    only (its savepoint), the others commit, and its notice is not written."""
+    from bbb_migrate.publish.db import DatabaseError
+
+    pod, _, moodle, world = _setup(dbs, engine, 4)
+    keys = ["rec1", "rec2", "rec3"]
+    doomed = world.recordings["rec2"].playbacks[0].url  # zoe.obrien, a new user, activity A2
+
+    def refuse_rec2(sql, params):
+        if "import_video_externalrecording" in sql and doomed in params:
+            raise DatabaseError("injected: value refused", retryable=False)
+
+    publisher = Publisher(make_spec(monkeypatch, pod=pod, moodle=moodle))
+    try:
+        publisher.check()
+        WriteFaults(monkeypatch).hook = refuse_rec2
+        results = publisher.publish_many([(item(world.recordings[k]), None) for k in keys])
+    finally:
+        publisher.close()
+    reports = dict(zip(keys, results, strict=True))
+    assert isinstance(reports["rec2"], PublishError) and reports["rec2"].permanent
+    assert "injected" in str(reports["rec2"])
+    assert reports["rec1"].owners == ["Alice Martin (alice)", "Carol Petit (carol)",
+                                      "Bob Durand (bob)"]
+    assert reports["rec3"].owners == ["Carol Petit (carol)"]
+    # rec2's user and rows were rolled back with its savepoint; the others' are committed.
+    assert pod.scalar("SELECT count(*) FROM auth_user WHERE username = 'zoe.obrien'") == 0
+    assert _ext_owners(pod, doomed) == []
+    assert _ext_owners(pod, world.recordings["rec1"].playbacks[0].url) == ["alice", "bob",
+                                                                          "carol"]
+    assert pod.count("import_video_externalrecording") == 4
+    # Each recording's report tells only its own rows, written once.
+    assert sum(w.startswith("pod import_video_externalrecording: inserted")
+               for w in reports["rec1"].writes) == 3
+    assert NOTICE not in moodle.scalar("SELECT intro FROM mdl_bigbluebuttonbn WHERE id = %s",
+                                       (world.ids["A2"],))
+    assert NOTICE in moodle.scalar("SELECT intro FROM mdl_bigbluebuttonbn WHERE id = %s",
+                                   (world.ids["A1"],))
