@@ -90,6 +90,11 @@ async def test_import_video_rows_in_pod_and_moodle(cluster, operator_process, db
     assert pod.count("import_video_externalrecording") == 11
     intros = dict(moodle.query("SELECT id, intro FROM mdl_bigbluebuttonbn"))
     assert intros[world.ids["A1"]] == f"<p>Cours magistral</p><br>{NOTICE}"
+    # Publishing reads the recordings from the watched children: no GET of any child.
+    gets = [str(r.url.path) for r in list(cluster.kmock)
+            if str(getattr(r.method, "value", r.method)).upper() == "GET"
+            and "/bbbrecordings/" in str(r.url.path)]
+    assert gets == []
     # Prometheus metrics of the operator process
     text = await _metrics(port)
     assert 'bbb_migrate_published_total{mode="import-video"} 7.0' in text
