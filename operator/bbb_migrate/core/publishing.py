@@ -1,10 +1,11 @@
 """Publishing a batch of recordings, and what each result does to its state.
 
 The executors hand in the recordings :func:`~.schedule.to_publish` chose; this module calls
-:meth:`~bbb_migrate.publish.Publisher.publish_many` once for the batch (connections, caches and
-Moodle lookups shared: the path the publish benchmark times) and turns each result into a
-transition, passed to ``saved`` as soon as it is known so that the executor persists it before
-the next recording is written:
+:meth:`~bbb_migrate.publish.Publisher.publish_many` once for the batch (in import-video mode one
+Pod transaction, lookups and inserts batched: the path the publish benchmark times) and turns
+each result into a transition, passed to ``saved`` once the batch is committed so that the
+executor persists every state before the next batch is written (a kill in between publishes
+the batch again, which finds its rows and adds nothing):
 
 * a report → ``state.published``;
 * a :class:`~bbb_migrate.publish.PublishError` (any unexpected exception included, named by

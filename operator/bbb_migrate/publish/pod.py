@@ -135,16 +135,18 @@ class PodWriter(UserRows):
         return fitted
 
     def _insert_rows(self, table: str, rows: list[dict[str, Any]], writes: list[list[str]],
-                     shown_as: list[dict[str, str]] | None = None) -> list[int | None]:
+                     shown_as: list[dict[str, str]] | None = None, *,
+                     always_shown: bool = False) -> list[int | None]:
         """INSERT (or, dry run, describe) rows with the same columns, in one statement where
         the engine allows; each row told in its own list of ``writes``. ``shown_as`` names
-        what a dry run shows instead of ids it lacks."""
+        what a dry run shows instead of ids it lacks (in a real run too with ``always_shown``:
+        an owner's username beside its id)."""
         if not rows:
             return []
         new_ids: list[int | None] = ([None] * len(rows) if self.dry_run
                                      else list(self.conn.insert_many(table, rows)))
         for at, (values, new_id) in enumerate(zip(rows, new_ids, strict=True)):
-            names = (shown_as[at] if shown_as else {}) if self.dry_run else {}
+            names = shown_as[at] if shown_as and (self.dry_run or always_shown) else {}
             shown = ", ".join(f"{k}={names.get(k) or _show(v)}" for k, v in values.items())
             if new_id is None:
                 writes[at].append(f"pod {table}: would insert ({shown})")
@@ -195,14 +197,8 @@ class PodWriter(UserRows):
                 writes.append(rows.writes)
                 shown.append({"owner_id": f"<id of new user {label!r}>" if owner_id is None
                               else f"{owner_id} ({label})" if label else str(owner_id)})
-        ids = ([None] * len(values_of) if self.dry_run
-               else self.conn.insert_many("import_video_externalrecording", values_of))
-        for values, new_id, told, owner in zip(values_of, ids, writes, shown, strict=True):
-            row = ", ".join(f"{k}={owner['owner_id'] if k == 'owner_id' else _show(v)}"
-                            for k, v in values.items())
-            told.append(f"pod import_video_externalrecording: would insert ({row})"
-                        if new_id is None else
-                        f"pod import_video_externalrecording: inserted id={new_id} ({row})")
+        self._insert_rows("import_video_externalrecording", values_of, writes, shown,
+                          always_shown=True)
         return len(values_of)
 
     def _existing_owners(self, source_urls: list[str],
