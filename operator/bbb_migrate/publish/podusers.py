@@ -108,7 +108,9 @@ class UserRows:
             new[name] = want
         if new and self.secret_key is None and not self.dry_run:
             raise ValueError("creating Pod users needs pod.secretKeyRef (the owner hashkey)")
-        created = self._create(new) if new else {}
+        # Inserted in username order: two publishers creating the same users wait on each
+        # other's unique-key entries in one order, never crosswise (no deadlock).
+        created = self._create(dict(sorted(new.items()))) if new else {}
         return [created.get(name) if name in absent
                 else self._users.get(name, self._pending.get(name)) for name in names]
 
