@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.eta import format_eta as format_duration
 from .summary import Summary
 
-
-def format_duration(seconds: float | None) -> str:
-    """``1h02m``, ``4m05s``, ``12s``; ``?`` when unknown."""
-    if seconds is None:
-        return "?"
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+__all__ = ["describe", "format_duration", "format_size", "summary_rows"]
 
 
 def format_size(size: float) -> str:
