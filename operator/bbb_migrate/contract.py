@@ -160,11 +160,15 @@ class RecorderResult:
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> RecorderResult:
         """Read a result JSON; unknown keys (from a newer recorder) go to ``extra``."""
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RecorderResult:
+        """A result from its JSON mapping (as stored by an executor); validated the same way."""
         known = {f for f in cls.__dataclass_fields__}
         extra = {k: v for k, v in data.items() if k not in known}
         fields = {k: v for k, v in data.items() if k in known}
-        fields.setdefault("extra", {}).update(extra)
+        fields["extra"] = {**(fields.get("extra") or {}), **extra}
         return _RESULT.validate_python(fields)  # a wrong type is a ValueError here
 
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -310,3 +311,9 @@ def test_claim_mode_real_recorder_with_a_failing_recording(dbs, tmp_path: Path,
     assert all(r[2] for r in rows)  # require_manual_claim
     status = CliRunner().invoke(main, ["status", "-f", str(spec)])
     assert gone in status.output and "not-found" in status.output
+    # the run wrote its report: every recording, the renders with their contact sheets
+    report = tmp_path / "out" / "report" / "index.html"
+    page = report.read_text()
+    assert page.count("<tr data-phase=") == 3 and 'data-phase="Failed"' in page
+    sheets = re.findall(r'<img loading="lazy" alt="contact sheet" src="([^"]+)"', page)
+    assert len(sheets) == 2 and all((report.parent / s).is_file() for s in sheets)

@@ -4,6 +4,7 @@ no database), driven through the CLI commands users type."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 from pathlib import Path
@@ -46,6 +47,10 @@ def test_export_csv_run_status_and_resume(catalogue_sim, tmp_path: Path) -> None
     with StateStore.for_directory(out, readonly=True) as store:
         items = [r.item for r in store.load()]
     assert [r[-1] for r in rows[1:]] == [i.source_url for i in items]  # newest first
+    # the run wrote its report (docs/checking.md): every recording, with its name and phase
+    page = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<tr data-phase="Published"') == planned["items"]
+    assert all(html.escape(i.recording.recording_name) in page for i in items)
 
     # status reads the state file only: works with the server gone
     catalogue_sim.stop()

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "demo": "run:demo",
     "operator": "cluster:operator",
     "cleanup": "cleanup:cleanup",
+    "report": "report:report",
 }
 
 

@@ -110,7 +110,19 @@ def run(spec_path: str, json_output: bool, parallelism: int | None, dry_run: boo
     except _config_errors() as exc:
         reporter.close()
         _fail(str(exc))
+    _write_report(Path(spec.output.directory).expanduser(), Path(spec_path).stem)
     sys.exit(status)
+
+
+def _write_report(directory: Path, title: str) -> None:
+    """report/index.html after every run (``bbb-migrate report`` rebuilds it); a report that
+    cannot be written is said, never a failed run."""
+    from ..report import build
+
+    try:
+        build(directory, title)
+    except Exception as exc:  # the migration's outcome is in the state file either way
+        click.echo(f"warning: report/index.html not written: {exc}", err=True)
 
 
 def _runner_pid(directory: Path) -> int | None:
