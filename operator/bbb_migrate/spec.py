@@ -339,6 +339,9 @@ class RecorderSettings(_Model):
     fps: int = Field(25, ge=5, le=60)
     parallelism: int = Field(2, ge=1, le=500)
     attempts: int = Field(3, ge=1, le=20, description="Tries per recording, retryable failures.")
+    retry_delay_seconds: int = Field(
+        30, ge=1, le=3600, description="Wait before a recording's next try after a retryable "
+        "failure (render or publication); doubled at each try, capped at 15 minutes.")
     deadline_factor: float = Field(1.5, ge=1.0, le=10.0)
     deadline_margin_seconds: int = Field(300, ge=0)
     stall_seconds: int = Field(60, ge=5, description="No playback progress for this long = stall.")

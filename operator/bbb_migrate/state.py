@@ -69,9 +69,10 @@ BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 900.0
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Delay before attempt ``attempts + 1``: 30 s, 60 s, 120 s … capped at 15 minutes."""
-    return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+def backoff_seconds(attempts: int, base: float = BACKOFF_BASE_SECONDS) -> float:
+    """Delay before attempt ``attempts + 1``: by default 30 s, 60 s, 120 s … capped at
+    15 minutes (``base`` is the spec's ``recorder.retryDelaySeconds``)."""
+    return min(max(BACKOFF_MAX_SECONDS, base), base * 2 ** max(0, attempts - 1))
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ def render_admitted(state: RecordingState) -> RecordingState:
 
 
 def render_finished(state: RecordingState, exit_code: int | None, *, max_attempts: int,
-                    now: float, message: str = "", output_path: str = "") -> RecordingState:
+                    now: float, message: str = "", output_path: str = "",
+                    retry_delay: float = BACKOFF_BASE_SECONDS) -> RecordingState:
     """The recorder ended. Success → Rendered; retryable → Pending with backoff; else Failed."""
     code = classify_exit(exit_code)
     if code is ExitCode.OK:
@@ -162,7 +164,7 @@ def render_finished(state: RecordingState, exit_code: int | None, *, max_attempt
     error = message or f"recorder exited with {code.exit_class} ({exit_code})"
     if code.retryable and state.attempts < max_attempts:
         return replace(state, phase=Phase.PENDING, exit_class=code.exit_class, last_error=error,
-                       not_before=now + backoff_seconds(state.attempts))
+                       not_before=now + backoff_seconds(state.attempts, retry_delay))
     reason = (
         f"{code.exit_class}: {error}" if not code.retryable
         else f"{code.exit_class} after {state.attempts} attempt(s): {error}"
@@ -171,7 +173,8 @@ def render_finished(state: RecordingState, exit_code: int | None, *, max_attempt
                    reason=reason)
 
 
-def render_lost(state: RecordingState, *, max_attempts: int, now: float) -> RecordingState:
+def render_lost(state: RecordingState, *, max_attempts: int, now: float,
+                retry_delay: float = BACKOFF_BASE_SECONDS) -> RecordingState:
     """The attempt vanished by itself (a Job deleted or evicted, a recorder killed from
     outside) and left no verdict.
 
@@ -186,7 +189,7 @@ def render_lost(state: RecordingState, *, max_attempts: int, now: float) -> Reco
         return replace(state, phase=Phase.FAILED, exit_class="lost", last_error=error,
                        reason=f"lost after {state.attempts} attempt(s): {error}")
     return replace(state, phase=Phase.PENDING, exit_class="lost", last_error=error,
-                   not_before=now + backoff_seconds(state.attempts))
+                   not_before=now + backoff_seconds(state.attempts, retry_delay))
 
 
 def render_interrupted(state: RecordingState) -> RecordingState:
@@ -207,14 +210,15 @@ def published(state: RecordingState) -> RecordingState:
 
 
 def publish_failed(state: RecordingState, error: str, *, max_attempts: int,
-                   now: float, permanent: bool = False) -> RecordingState:
+                   now: float, permanent: bool = False,
+                   retry_delay: float = BACKOFF_BASE_SECONDS) -> RecordingState:
     """A publication rolled back. Retry with backoff (databases come back), or give up."""
     attempts = state.publish_attempts + 1
     if permanent or attempts >= max_attempts:
         return replace(state, phase=Phase.FAILED, publish_attempts=attempts, last_error=error,
                        exit_class="publish", reason=f"publish: {error}")
     return replace(state, publish_attempts=attempts, last_error=error,
-                   not_before=now + backoff_seconds(attempts))
+                   not_before=now + backoff_seconds(attempts, retry_delay))
 
 
 def retry_failed(state: RecordingState) -> RecordingState:

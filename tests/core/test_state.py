@@ -132,3 +132,13 @@ def test_backoff_is_capped():
     assert backoff_seconds(1) == 30
     assert backoff_seconds(2) == 60
     assert backoff_seconds(50) == 900
+
+
+def test_retry_delay_from_the_spec_sets_the_backoff():
+    """``recorder.retryDelaySeconds`` is the first wait, doubled at each try, still capped."""
+    assert backoff_seconds(1, 5) == 5 and backoff_seconds(3, 5) == 20
+    assert backoff_seconds(50, 5) == 900
+    assert backoff_seconds(2, 3600) == 3600  # a first wait above the cap is not shortened
+    lost = render_lost(render_started(initial("rec-1", Action.RENDER), job_name="j"),
+                       max_attempts=3, now=100, retry_delay=5)
+    assert lost.not_before == 105

@@ -31,7 +31,7 @@ def _spec(sim, mode: str, **extra):
     spec = {"source": {"url": sim.api_url,
                        "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
             "mode": mode, "selection": {"last": 4},
-            "recorder": {"parallelism": 2, "attempts": 2}}
+            "recorder": {"parallelism": 2, "attempts": 2, "retryDelaySeconds": 1}}
     spec.update(extra)
     return spec
 

@@ -25,7 +25,7 @@ async def test_vanished_jobs_and_pod_exit_codes(cluster, operator_process, simul
                    "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
         "mode": "claim", "selection": {"last": 3},
         "volume": {"claimName": "shared", "subPath": "migr"},
-        "recorder": {"parallelism": 3, "attempts": 2},
+        "recorder": {"parallelism": 3, "attempts": 2, "retryDelaySeconds": 1},
         "pod": {"database": {"urlRef": {"secretKeyRef": {"name": "pod-db", "key": "url"}}},
                 "claim": {"recorderId": ids["recorder"], "recorderPath": str(recorder_path)}},
     }
@@ -72,7 +72,7 @@ async def test_vanished_jobs_and_pod_exit_codes(cluster, operator_process, simul
                 record_of(oom)].get("phase") == "Failed":
             return by_id
         return None
-    # the lost attempt counts and backs off (30 s) before attempt 2 (issue 12 item 6)
+    # the lost attempt counts and backs off (retryDelaySeconds) before attempt 2 (issue 12 item 6)
     by_id = await wait_for(settled, timeout=120, logs=operator_process.logs)
     assert by_id[record_of(done)]["attempts"] == 1
     assert by_id[record_of(evicted)]["attempts"] == 2

@@ -22,7 +22,8 @@ def claim_spec(sim, recorder_path: Path, recorder_id: int = 1, **extra):
                    "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
         "mode": "claim",
         "volume": {"claimName": "shared", "subPath": "migr"},
-        "recorder": {"parallelism": 4, "attempts": 2},
+        # a short retry delay (30 s by default) keeps the tests of retries quick
+        "recorder": {"parallelism": 4, "attempts": 2, "retryDelaySeconds": 1},
         "pod": {"database": {"urlRef": {"secretKeyRef": {"name": "pod-db", "key": "url"}}},
                 "claim": {"recorderId": recorder_id, "recorderPath": str(recorder_path),
                           "registerClaimable": True}},
@@ -186,8 +187,7 @@ async def test_retryable_then_permanent_failures(kmock, cluster, operator_proces
     by_index = sorted(children, key=lambda c: c["spec"]["index"])
     retry_id, permanent_id = by_index[0]["spec"]["recordId"], by_index[1]["spec"]["recordId"]
     kubelet = Kubelet(cluster, {retry_id: [10], permanent_id: [20]})
-    # the backoff after a retryable failure is 30 s in production; the state machine's
-    # notBefore is honoured, so wait for it (real time) only once here.
+    # the backoff after a retryable failure (recorder.retryDelaySeconds, 1 s here) is honoured
     m, children = await _run_until(cluster, kubelet, "mf", _completed, operator_process,
                                    timeout=90)
     by_id = {c["spec"]["recordId"]: c["status"] for c in children}

@@ -21,14 +21,14 @@ from bbb_migrate.simulator import Simulator, SimulatorConfig
 from bbb_migrate.simulator.make_sample import SAMPLE_DIR, make_video_playback
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def video_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("video-playbacks")
     make_video_playback(root, VIDEO_ID, duration=8.0)
     return root
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def simulator(video_dir):
     config = SimulatorConfig(published_dir=SAMPLE_DIR, video_dir=video_dir)
     with Simulator(config) as sim:
@@ -44,10 +44,11 @@ def fresh_simulator(video_dir):
     sim.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def renders(simulator, tmp_path_factory) -> dict[str, Run]:
     """The sample rendered through both player URLs, one after the other (the sync checks
-    measure the recorder, not a machine shared with a second capture)."""
+    measure the recorder, not a machine shared with a second capture); once per session, for
+    the render tests and the compose-against-capture comparison alike."""
     out = tmp_path_factory.mktemp("renders")
     urls = {"2.3": url_23(simulator), "2.0": url_20(simulator)}
     runs = {}

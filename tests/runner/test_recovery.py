@@ -45,7 +45,7 @@ def world(dbs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, standin: Path):
             sim.api_url, tmp_path / "out", "claim",
             pod={"database": {"urlRef": {"env": "POD_URL"}},
                  "claim": {"recorderId": ids["recorder"], "recorderPath": str(ftp)}},
-            recorder={"parallelism": 2, "attempts": 2})))
+            recorder={"parallelism": 2, "attempts": 2, "retryDelaySeconds": 1})))
         yield {"spec": spec, "ids": record_ids, "out": tmp_path / "out", "ftp": ftp / "bbb",
                "log": standin, "pod": pod}
 

@@ -20,7 +20,13 @@ from collections.abc import Callable
 
 from .. import contract
 from ..contract import ExitCode, RecorderResult
-from ..state import RecordingState, render_finished, render_interrupted, render_lost
+from ..state import (
+    BACKOFF_BASE_SECONDS,
+    RecordingState,
+    render_finished,
+    render_interrupted,
+    render_lost,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -29,6 +35,7 @@ def ended(state: RecordingState, reported: int | None, output: PathLike, *, max_
           now: float, output_path: str = "",
           ask: Callable[[], tuple[int | None, str]] | None = None,
           fallback_message: Callable[[], str] | None = None,
+          retry_delay: float = BACKOFF_BASE_SECONDS,
           ) -> tuple[RecordingState, RecorderResult | None]:
     """The state after a finished attempt, and the recorder's result if it left one.
 
@@ -42,17 +49,18 @@ def ended(state: RecordingState, reported: int | None, output: PathLike, *, max_
     if code != ExitCode.OK and not message and fallback_message is not None:
         message = fallback_message()
     new = render_finished(state, code, max_attempts=max_attempts, now=now, message=message,
-                          output_path=output_path or str(output))
+                          output_path=output_path or str(output), retry_delay=retry_delay)
     return new, result
 
 
 def vanished(state: RecordingState, output: PathLike, *, max_attempts: int, now: float,
-             output_path: str = "") -> tuple[RecordingState, RecorderResult | None]:
+             output_path: str = "", retry_delay: float = BACKOFF_BASE_SECONDS,
+             ) -> tuple[RecordingState, RecorderResult | None]:
     """The attempt is gone without an exit status: its result JSON decides, else it is lost."""
     if contract.result_path(output).exists():
         return ended(state, None, output, max_attempts=max_attempts, now=now,
-                     output_path=output_path)
-    return render_lost(state, max_attempts=max_attempts, now=now), None
+                     output_path=output_path, retry_delay=retry_delay)
+    return render_lost(state, max_attempts=max_attempts, now=now, retry_delay=retry_delay), None
 
 
 def interrupted(state: RecordingState, output: PathLike, *, max_attempts: int, now: float,

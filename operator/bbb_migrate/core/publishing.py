@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from ..state import RecordingState, publish_failed, published
+from ..state import BACKOFF_BASE_SECONDS, RecordingState, publish_failed, published
 
 E = TypeVar("E")
 
@@ -62,7 +62,8 @@ class Job(Generic[E]):
 
 
 def publish_batch(publisher: Any, jobs: Sequence[Job[E]], *, max_attempts: int, now: float,
-                  saved: Callable[[Outcome[E]], None]) -> list[Outcome[E]]:
+                  saved: Callable[[Outcome[E]], None],
+                  retry_delay: float = BACKOFF_BASE_SECONDS) -> list[Outcome[E]]:
     """Publish ``jobs`` in order through the batch path; see the module docstring."""
     from ..publish import PublishConfigError, PublishError
 
@@ -73,7 +74,7 @@ def publish_batch(publisher: Any, jobs: Sequence[Job[E]], *, max_attempts: int, 
         assert item is job.item  # publish_many answers in order, one result per item
         if isinstance(result, PublishError):
             new = publish_failed(job.state, str(result), max_attempts=max_attempts, now=now,
-                                 permanent=result.permanent)
+                                 permanent=result.permanent, retry_delay=retry_delay)
             outcome = Outcome(job.entry, new, None, str(result))
         else:
             outcome = Outcome(job.entry, published(job.state), result)

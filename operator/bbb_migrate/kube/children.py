@@ -103,6 +103,7 @@ class Children:
         limit = spec.recorder.attempts
         if job is None:
             new, result = attempts.vanished(cur, output, max_attempts=limit, now=now,
+                                            retry_delay=spec.recorder.retry_delay_seconds,
                                             output_path=self._job_output(spec, cur))
             if new.exit_class == "lost":
                 self.log.warning("record=%s Job %s is gone without a result", view.record_id,
@@ -119,6 +120,7 @@ class Children:
             # A Complete Job is the recorder's exit 0; the contract decides what it is worth.
             new, result = attempts.ended(cur, 0 if job.finished == "Complete" else None,
                                          output, max_attempts=limit, now=now, ask=ask,
+                                         retry_delay=spec.recorder.retry_delay_seconds,
                                          output_path=self._job_output(spec, cur))
             return self._finished(view, new, result)
         if cur.phase is Phase.QUEUED and not job.suspended and job.running:

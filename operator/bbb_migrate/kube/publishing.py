@@ -106,7 +106,8 @@ class Publishing:
 
         try:
             publishing.publish_batch(publisher, todo, max_attempts=spec.recorder.attempts,
-                                     now=now, saved=saved)
+                                     now=now, saved=saved,
+                                     retry_delay=spec.recorder.retry_delay_seconds)
         except publishing.PublishStopped as exc:
             self._close_publisher()  # rebuilt (and checked) on the next pass
             raise Degraded(exc.reason, exc.message, blocks=True) from None

@@ -75,6 +75,7 @@ class Attempts:
         else:
             new, result = attempts.ended(
                 row.state, code, output, max_attempts=max_attempts, now=now,
+                retry_delay=self.spec.recorder.retry_delay_seconds,
                 fallback_message=lambda: console_tail(output) or f"exit status {code}")
         wall = time.monotonic() - view.started
         ok = new.phase is Phase.RENDERED

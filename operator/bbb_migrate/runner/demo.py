@@ -84,7 +84,7 @@ def demo_spec(api_url: str, output: Path, parallelism: int) -> dict:
         "source": {"url": api_url, "secretRef": {"env": SECRET_ENV}},
         "mode": "claim",
         "pod": {"claim": {"recorderPath": str(output), "recorderDirectory": "recorder"}},
-        "recorder": {"parallelism": parallelism, "attempts": 2},
+        "recorder": {"parallelism": parallelism, "attempts": 2, "retryDelaySeconds": 5},
         "output": {"directory": str(output)},
     }
 

@@ -60,6 +60,7 @@ class Publishing:
             try:
                 publishing.publish_batch(self.publisher(), jobs,
                                          max_attempts=self.spec.recorder.attempts, now=now,
+                                         retry_delay=self.spec.recorder.retry_delay_seconds,
                                          saved=self._published)
             except publishing.PublishStopped as exc:
                 raise RunnerError(f"{exc.reason}: {exc.message}") from None
