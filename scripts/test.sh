@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 PY="${BBB_MIGRATE_VENV:-$PWD/.venv}/bin/python"
 "$PY" -m ruff check operator tests bench
-"$PY" -m pytest -ra "$@"
+"$PY" -m pytest -ra --durations=25 "$@"
