@@ -30,7 +30,8 @@ def main(out: Path) -> None:
         for record_id, name in zip(ids, NAMES, strict=True):
             meta = published / record_id / "metadata.xml"
             meta.write_text(meta.read_text("utf-8").replace(
-                'name="Échantillon: cours de démonstration"', f'name="{name}"'), "utf-8")
+                "<bbb-recording-name>Sample recording<", f"<bbb-recording-name>{name}<"),
+                "utf-8")
         next((published / ids[1]).glob("presentation/*/slide-2.png")).unlink()
         os.environ["BBB_MIGRATE_DEMO_SECRET"] = secret = secrets.token_hex(8)
         config = SimulatorConfig(secret=secret, published_dir=published)
@@ -39,7 +40,10 @@ def main(out: Path) -> None:
         with Simulator(config) as sim:
             spec = parse_spec(demo_spec(sim.api_url, out, 2))
             Executor(spec, make_reporter(json_output=True)).run()
-    page = build(out, "Semester 1 migration")
+    screenshots(build(out, "Semester 1 migration"))
+
+
+def screenshots(page: Path) -> None:
     for name, query, size in (("report.png", "", "1500,620"),
                               ("report-failed.png", "?phase=Failed", "1500,400")):
         subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",

@@ -31,15 +31,17 @@ header p{margin:4px 0 0;opacity:.85}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{padding:6px 10px;border-bottom:1px solid #e6e9ee;text-align:left;vertical-align:top}
 th{background:#eef1f5;font-weight:600;position:sticky;top:48px}
-td.sheet{min-width:660px}
-td.sheet img{width:660px;display:block;border:1px solid #ccd}
+td.sheet{width:640px}
+td.sheet img{width:640px;display:block;border:1px solid #ccd}
 .id{font:12px monospace;color:#5a6475}
 .phase{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;
        background:#e6e9ee}
 .Published{background:#d4f1dc;color:#135b2a}.Rendered{background:#dbe9ff;color:#173f80}
 .Failed{background:#fde0e0;color:#8a1717}.Skipped{background:#eee;color:#555}
 .Rendering,.Queued{background:#fff2cc;color:#6b5200}
-.reason{color:#8a1717;max-width:420px}
+.reason{min-width:240px;max-width:380px}
+.reason{color:#5a6475}.reason.r-Failed{color:#8a1717}
+.out{font:11px monospace;color:#5a6475;word-break:break-all;margin-top:3px}
 .checks{color:#8a1717;font-size:12px}
 .none{color:#8a94a6;font-style:italic}
 #count{color:#5a6475;margin-left:8px}
@@ -97,18 +99,18 @@ def _row(row: Row) -> str:
         speed = f" ({row.duration_seconds / row.render_seconds:.1f}x)"
     checks = (f'<div class="checks">checks failed: {e(", ".join(row.failed_checks))}</div>'
               if row.failed_checks else "")
+    reason = row.reason if row.phase not in ("Published", "Rendered") else ""
     return (
         f'<tr data-phase="{e(row.phase)}" data-search="{e(search)}">'
         f'<td><b>{e(row.name) or "<span class=none>(no name)</span>"}</b>'
         f'<div class="id">{e(row.record_id)}</div><div>{e(row.started[:16].replace("T", " "))}'
-        f'</div></td>'
+        f'</div><div class="out">{e(row.output)}</div></td>'
         f'<td><span class="phase {e(row.phase)}">{e(row.phase)}</span>'
         f'<div>{e(row.action)} {e(row.engine)}</div></td>'
-        f'<td class="reason">{e(row.reason)}{checks}</td>'
+        f'<td class="reason r-{e(row.phase)}">{e(reason)}{checks}</td>'
         f'<td>{_minutes(row.duration_seconds)}<div class="id">render '
         f'{_minutes(row.render_seconds)}{speed}</div></td>'
         f'<td>{e(", ".join(row.owners))}</td>'
-        f'<td class="id">{e(row.output)}</td>'
         f'<td class="sheet">{sheet}</td></tr>'
     )
 
@@ -130,8 +132,8 @@ def render_page(rows: list[Row], title: str) -> str:
 by bbb-migrate report.</p></header>
 <div class="bar">{''.join(buttons)}<span id="count"></span>
 <input id="search" type="search" placeholder="Search by name, record ID or owner"></div>
-<table><thead><tr><th>Recording</th><th>Phase</th><th>Reason</th><th>Duration</th>
-<th>Owners</th><th>Output</th><th>Contact sheet</th></tr></thead>
+<table><thead><tr><th>Recording and output</th><th>Phase</th><th>Reason</th><th>Duration</th>
+<th>Owners</th><th>Contact sheet</th></tr></thead>
 <tbody>
 {chr(10).join(_row(row) for row in rows)}
 </tbody></table>
