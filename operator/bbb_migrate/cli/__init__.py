@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "operator": "cluster:operator",
     "cleanup": "cleanup:cleanup",
     "report": "report:report",
+    "shutdown-check": "shutdown:shutdown_check",
 }
 
 

@@ -57,8 +57,8 @@ def server_hosts(spec: MigrationSpec) -> set[str]:
 
 def _reason(url: str, kind: str, imported_by: str | None, hosts: set[str],
             base_url: str | None, kinds: Iterable[str]) -> str | None:
-    if IMPORTED in kinds and base_url and url.startswith(base_url) and imported_by:
-        return IMPORTED
+    if base_url and url.startswith(base_url):  # a rendered MP4, never an old-server link
+        return IMPORTED if IMPORTED in kinds and imported_by else None
     if (OLD_SERVER in kinds and kind in ("bigbluebutton", "video")
             and host_of(url) in hosts):
         return OLD_SERVER
