@@ -49,3 +49,23 @@ def test_operator_eta_from_its_children_and_the_printer_column():
     columns = {c["name"]: c["jsonPath"] for c in version["additionalPrinterColumns"]}
     assert columns["ETA"] == ".status.eta"
     assert "eta" in version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
+
+
+def test_degraded_gauge_follows_the_condition():
+    """One series while Degraded, labelled with the current reason; none once it clears (the
+    BBBMigrationDegraded alert waits on it)."""
+    from prometheus_client import REGISTRY
+
+    from bbb_migrate.kube import metrics
+
+    def series() -> dict[str, float]:
+        return {s.labels["reason"]: s.value for f in REGISTRY.collect()
+                if f.name == "bbb_migrate_degraded" for s in f.samples
+                if s.labels["migration"] == "eta-test"}
+
+    metrics.set_degraded("ns", "eta-test", "BBBUnavailable")
+    assert series() == {"BBBUnavailable": 1.0}
+    metrics.set_degraded("ns", "eta-test", "SecretUnavailable")
+    assert series() == {"SecretUnavailable": 1.0}
+    metrics.set_degraded("ns", "eta-test", None)
+    assert series() == {}
