@@ -2,9 +2,10 @@
 
 Compares, in the same run and against the same simulator:
 
-* ``streaming``        the project's default path: ``list_recordings`` (paging auto: 100 per
-                       page, then the formats that can have been hidden and matter to the plan
-                       re-read in batches of 100 IDs) and ``build_plan``;
+* ``streaming``        the project's default path: ``list_recordings`` (paging auto: a first
+                       page of 100 announces the count, then the listing is read by record ID
+                       prefixes, about 1,000 recordings a request, every format shown) and
+                       ``build_plan``;
 * ``streaming-single`` the same parser on one unpaged reply (the request Pod makes), to show
                        the parser alone;
 * ``naive``            Pod's way: one request, the whole body in memory,
