@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contract import ExitCode, RecorderResult, classify_exit, failed_checks, sheet_path
+from ..contract import (
+    ExitCode,
+    RecorderResult,
+    classify_exit,
+    failed_checks,
+    result_path,
+    sheet_path,
+)
 
 REPORT_DIR = "report"
 
@@ -78,7 +85,13 @@ def rows_from_state(directory: Path) -> list[Row]:
                       duration_seconds=recording.duration_seconds,
                       owners=list((stored.publish or {}).get("owners") or []))
             published = (stored.publish or {}).get("final_path")
-            _from_result(row, stored.result, state.output_path, report_dir)
+            result: dict[str, Any] | RecorderResult | None = stored.result
+            if result is None and state.output_path:  # a failed render keeps its result JSON
+                try:
+                    result = RecorderResult.read(result_path(state.output_path))
+                except (OSError, ValueError, TypeError):
+                    result = None
+            _from_result(row, result, state.output_path, report_dir)
             row.output = published or state.output_path
             rows.append(row)
     return rows

@@ -95,7 +95,7 @@ def _row(row: Row) -> str:
              f'src="{e(quote(row.sheet))}"></a>' if row.sheet
              else '<span class="none">no contact sheet</span>')
     speed = ""
-    if row.render_seconds and row.duration_seconds:
+    if row.render_seconds and row.duration_seconds and row.phase in ("Published", "Rendered"):
         speed = f" ({row.duration_seconds / row.render_seconds:.1f}x)"
     checks = (f'<div class="checks">checks failed: {e(", ".join(row.failed_checks))}</div>'
               if row.failed_checks else "")
