@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import options
+from . import kubesecrets, options
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -34,7 +34,9 @@ def _fail(message: str, status: int = EXIT_CONFIG) -> None:
 @click.option("--only", "kinds", type=click.Choice(["old-server", "imported"]), multiple=True,
               help="Remove only links to the old server, or only rendered MP4s their owner has "
               "imported (default: both).")
-def cleanup(spec_path: str, dry_run: bool, csv_path: str | None, kinds: tuple[str, ...]) -> None:
+@kubesecrets.namespace_option()
+def cleanup(spec_path: str, dry_run: bool, csv_path: str | None, kinds: tuple[str, ...],
+            namespace: str | None) -> None:
     """Export, then remove, the external recordings in Pod whose source is the old server, or
     whose rendered MP4 its owner has already imported. Never removes a Pod video."""
     from ..credentials import SecretError, resolve
@@ -50,7 +52,7 @@ def cleanup(spec_path: str, dry_run: bool, csv_path: str | None, kinds: tuple[st
     if database is None:
         _fail("cleanup needs pod.database")
     try:
-        url = resolve(database.url_ref)
+        url = resolve(database.url_ref, kubesecrets.reader(namespace))
     except SecretError as exc:
         _fail(f"pod.database.urlRef: {exc}")
     chosen = kinds or clean.KINDS

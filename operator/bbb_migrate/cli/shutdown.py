@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import options
+from . import kubesecrets, options
 
 EXIT_NO = 1
 EXIT_CONFIG = 2
@@ -31,7 +31,9 @@ def _fail(message: str, status: int = EXIT_CONFIG) -> None:
               "(they become dead links).")
 @click.option("--json", "json_output", is_flag=True,
               help="Machine-readable output: one JSON object (ok, blockers, notes, checked).")
-def shutdown_check(spec_path: str, keep_old_links: bool, json_output: bool) -> None:
+@kubesecrets.namespace_option()
+def shutdown_check(spec_path: str, keep_old_links: bool, json_output: bool,
+                   namespace: str | None) -> None:
     """Can the old server be switched off now? Exit 0 only when the answer is yes; otherwise
     exit 1 and list what blocks it. Reads only."""
     from ..credentials import SecretError, resolve
@@ -56,7 +58,7 @@ def shutdown_check(spec_path: str, keep_old_links: bool, json_output: bool) -> N
     database = spec.pod.database
     if database is not None:
         try:
-            conn = Connection(resolve(database.url_ref),
+            conn = Connection(resolve(database.url_ref, kubesecrets.reader(namespace)),
                               connect_timeout=database.connect_timeout_seconds,
                               statement_timeout=database.statement_timeout_seconds,
                               label="Pod database", dry_run=True)
