@@ -100,6 +100,11 @@ def test_ten_minute_lecture(tmp_path):
     assert run.code == 0, run.stdout[-3000:]
     assert run.result.extra["engine"] == "compose"
     assert abs(run.result.duration_seconds - 600) <= 1 / FPS
+    # the content checks see a lecture as it is: 32 picture events (a slide every 20 s, the
+    # share), none frozen over, no black, no silence
+    checks = run.result.checks
+    assert {checks[n]["status"] for n in ("black", "frozen", "silence", "page")} == {"ok"}
+    assert checks["frozen"]["picture_events"] >= 30
     colours = grid_colours(run.output, (300, 300, 40, 40))
     onsets = audio_onsets(run.output, quiet=5.0)
     changes = [i for i in range(1, len(colours))
