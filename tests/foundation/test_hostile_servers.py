@@ -111,12 +111,12 @@ def test_an_unpaged_server_with_exactly_one_page_is_complete():
         assert len(client(server.url).list_recordings()) == 100
 
 
-def _bbb26(rids: list[str], prefix_filter: str = "prefix"):
+def _bbb26(rids: list[str], prefix_filter: str = "prefix", total: int | None = None):
     """A 2.6+ server: pages with totalElements; recordID matched by ``prefix_filter``: "prefix"
     (bbb-web), "whole" (whole IDs only), "ignored" (the first page again) or "refused" (FAILED
     for anything shorter than a whole ID)."""
     records = {rid: recording(rid) for rid in rids}
-    paged = pages(list(records.values()), total=len(records))
+    paged = pages(list(records.values()), total=total or len(records))
 
     def answer(query):
         if "recordID" not in query or prefix_filter == "ignored":
@@ -162,6 +162,17 @@ def test_a_record_id_outside_the_hex_prefixes_is_not_missed():
         c = client(server.url)
         assert sorted(r.record_id for r in c.list_recordings()) == sorted(rids)
     assert not c.sharded
+
+
+def test_a_lying_count_with_bbb_ids_ends_in_the_page_walk_and_its_warning():
+    """5,000 announced, 250 real: the prefix requests count 250, so the pages are walked, which
+    stop at the first short page and say the count was wrong."""
+    rids = _bbb_ids(250)
+    with HostileServer(_bbb26(rids, total=5000)) as server:
+        c = client(server.url)
+        assert sorted(r.record_id for r in c.list_recordings()) == sorted(rids)
+    assert not c.sharded and c.requests_made <= 1 + 5 + 3 + 3
+    assert any("count was wrong" in w and "5000" in w for w in c.warnings)
 
 
 # -- 2. memory ------------------------------------------------------------------------------------
