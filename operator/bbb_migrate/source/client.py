@@ -190,12 +190,12 @@ class BBBClient(Pager):
         BBB 2.6+ drops duplicate recordIDs *before* merging formats when paging, so a paged
         listing may show one format of a recording that has several. Such a server is read by
         record ID prefixes (``shards``: formats complete, nothing to re-read) when it can be.
-        After a listing walked page by page instead, the
-        formats that can have been hidden are re-read with unpaged ``recordID`` queries (100
-        IDs per request): those of the recordings ``relevant`` names (the plan's selection;
-        default all), and among them only the ones without a ``video`` shown (the plan prefers
-        the video, so a hidden format cannot change their action). Nothing is re-read when some
-        page already showed a recording with several formats: such a server merges first.
+        After a listing walked page by page instead, the formats that can have been hidden are
+        re-read with unpaged ``recordID`` queries (100 IDs per request): those of the
+        recordings ``relevant`` names (the plan's selection; default all), and among them only
+        the ones without a ``video`` shown (the plan prefers the video, so a hidden format
+        cannot change their action). Nothing is re-read when some page already showed a
+        recording with several formats: such a server merges first.
         """
         states = list(states)
         merged = merge_formats(self.iter_recordings(
