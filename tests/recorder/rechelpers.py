@@ -17,7 +17,7 @@ from bbb_migrate.simulator import Simulator
 from bbb_migrate.simulator.make_sample import RECORD_ID
 
 VIDEO_ID = "0123456789abcdef0123456789abcdef01234567-1700000100000"
-SLIP_RETRY = 0.1  # seconds of media clock slip after which a test render is redone once
+SLIP_RETRY = 0.02  # media clock slip (s) the recorder refuses: half a frame at 25 fps
 HEADROOM_CORES = 0.8  # idle CPU a real-time render needs (bench_recorder: ~0.4 core, + browser)
 
 
@@ -125,9 +125,10 @@ def wait_for_headroom(cores: float = HEADROOM_CORES, timeout: float = 90.0) -> N
 def starved(run: Run) -> str | None:
     """Why a render could not keep real time, by the recorder's own measures, or None.
 
-    Its ``cpu-starved`` failure (the capture fell behind), or a media clock slip above
-    :data:`SLIP_RETRY` in its result (the player fell behind): the same numbers an operator
-    sees in the result JSON, so a test judges a render the way the recorder judges itself.
+    Its ``cpu-starved`` failure (the capture fell behind), its ``stall`` failure for a media
+    clock that slipped more than half a frame (the player fell behind), or such a slip in its
+    result: the same numbers an operator sees in the result JSON, so a test judges a render the
+    way the recorder judges itself.
     """
     try:
         result = run.result
@@ -135,6 +136,8 @@ def starved(run: Run) -> str | None:
         return None
     if result.exit_class == "cpu-starved":
         return f"cpu-starved: {result.message}"
+    if result.exit_class == "stall" and "slipped" in result.message:
+        return f"stall: {result.message}"
     slip = (result.extra or {}).get("clock_slip_seconds") or 0.0
     if slip > SLIP_RETRY:
         return f"the media clock slipped {slip:.3f} s behind real time"

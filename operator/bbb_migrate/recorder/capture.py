@@ -5,26 +5,31 @@ PulseAudio at capture time minus its latency), but ffmpeg normally shifts each i
 at zero on its own, which leaves the sound ~58 ms early (the pulse input opens later; research
 note bbb-players.md §6). With ``-copyts`` both keep their wall-clock stamps, and one trim at an
 instant chosen in advance (``start_at``, when the recorder also presses play) cuts both streams
-at the same moment. So the file starts when playback starts, with no skew to guess.
+at the same moment. So the file starts when playback starts, with no skew to guess. The trim
+also ends both streams at ``end_at`` (the play instant plus the recording's duration), where
+ffmpeg stops by itself once it has encoded every frame up to it: a busy encoder catches up
+instead of losing its backlog to a ``q``, and the file is the recording's length to the frame.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..contract import ExitCode
 from .errors import RecorderError
 from .procs import Child
 
-LOST_TOLERANCE_RATIO = 0.01
-LOST_TOLERANCE_SECONDS = 1.0
-"""How much real time a capture may lose before the render is refused as ``cpu-starved``: the
-same margin as the duration check of :func:`verify.verify`.
+LOST_TOLERANCE_FRAMES = 2
+"""How much of the recording a capture may lose (in frames) before the render is refused as
+``cpu-starved``: the same margin as the duration check of a render in :func:`verify.verify`.
 
 A screen capture cannot catch up: what ffmpeg could not encode while the player played is lost
 (the demo on a loaded machine wrote 11.6 s of a 20 s recording, at 0.54x). So the recorder
@@ -59,19 +64,23 @@ class CaptureState:
 
 
 def ffmpeg_command(display: str, pulse_server: str, source: str, output: Path,
-                   settings: VideoSettings, start_at: float, audio_delay: float) -> list[str]:
-    """The capture command; ``start_at`` is a Unix time, ``audio_delay`` seconds (may be < 0)."""
+                   settings: VideoSettings, start_at: float, audio_delay: float,
+                   end_at: float | None = None) -> list[str]:
+    """The capture command; ``start_at`` and ``end_at`` are Unix times (the file's first and
+    end instants), ``audio_delay`` seconds (may be < 0)."""
     s = settings
     audio_start = start_at - audio_delay
+    end = f":end={end_at:.6f}" if end_at is not None else ""
+    audio_end = f":end={end_at - audio_delay:.6f}" if end_at is not None else ""
     graph = (
-        f"[0:v]trim=start={start_at:.6f},setpts=PTS-{start_at:.6f}/TB,"
+        f"[0:v]trim=start={start_at:.6f}{end},setpts=PTS-{start_at:.6f}/TB,"
         f"fps={s.fps}:start_time=0,format=yuv420p[v];"
-        f"[1:a]atrim=start={audio_start:.6f},asetpts=PTS-{audio_start:.6f}/TB,"
+        f"[1:a]atrim=start={audio_start:.6f}{audio_end},asetpts=PTS-{audio_start:.6f}/TB,"
         "aresample=48000:async=1:first_pts=0[a]"
     )
     return [
         "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "info", "-y",
-        "-progress", "pipe:2", "-stats_period", "2",
+        "-progress", "pipe:2", "-stats_period", "1",
         "-thread_queue_size", "512", "-f", "x11grab", "-draw_mouse", "0",
         "-framerate", str(s.fps), "-video_size", f"{s.width}x{s.height}", "-i", f"{display}.0+0,0",
         "-thread_queue_size", "512", "-f", "pulse", "-server", pulse_server,
@@ -130,9 +139,13 @@ class Capture:
         with self._lock:
             return dict(self.state.progress)
 
-    def finish(self, timeout: float) -> int:
-        """Ask ffmpeg to stop (``q``), let it write the index (+faststart), return its status."""
+    def finish(self, timeout: float, until: float | None = None) -> int:
+        """Let ffmpeg end by itself (its trim's end) until the Unix time ``until``, else ask it
+        to stop (``q``); let it write the index (+faststart), return its status."""
         proc = self.child.proc
+        if until is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(max(0.0, until - time.time()))
         if proc.poll() is None and proc.stdin is not None:
             try:
                 proc.stdin.write(b"q")
@@ -162,15 +175,54 @@ def capture_speed(written: float | None, start_at: float, stopped_at: float) -> 
     return written / wall
 
 
-def check_capture_speed(speed: float | None, wall: float) -> None:
+def check_capture_speed(speed: float | None, wall: float, fps: int = 25) -> None:
     """Raise the named ``cpu-starved`` failure when the capture fell behind real time by more
     than the duration check tolerates (``wall``: seconds since the play instant)."""
     if speed is None:
         return
     lost = wall * (1.0 - speed)
-    if lost > max(wall * LOST_TOLERANCE_RATIO, LOST_TOLERANCE_SECONDS):
+    if lost > LOST_TOLERANCE_FRAMES / fps:
         raise RecorderError(
             ExitCode.CPU_STARVED,
             f"capture ran at {speed:.2f}x of real time, {lost:.1f} s of "
             f"{wall:.1f} s lost (the machine was too busy to encode as the recording played; "
             "retried later, or lower recorder.parallelism)")
+
+
+DEFAULT_PLAY_LATENCY = 0.05  # s from the play click to media t=0, when priming could not tell
+MAX_PLAY_LATENCY = 0.3
+
+
+def play_latency(measured: float | None) -> float:
+    """How early to press play so that media t=0 falls on the file's first instant: the
+    latency measured on the page while priming (45-70 ms here), within sane bounds."""
+    if measured is None or not measured >= 0:
+        return DEFAULT_PLAY_LATENCY
+    return min(float(measured), MAX_PLAY_LATENCY)
+
+
+def check_timeline(offset: float, slip: float, fps: int, log: Any = None) -> None:
+    """Refuse (retryable) a file whose timeline is off the recording's by more than the file
+    can show: the media clock slipped more than half a frame behind real time (the picture
+    froze there and every later instant is late), or media t=0 is more than two frames from
+    the file's first instant, which also decides what the last frame shows (``offset``: media
+    t=0 minus the file's start, on the wall clock; ``slip``: the clock's total slip)."""
+    frame = 1.0 / fps
+    if slip > frame / 2:
+        if log is not None:
+            log.warning("clock-slip", seconds=round(slip, 4))
+        raise RecorderError(
+            ExitCode.STALL,
+            f"the media clock slipped {slip * 1000:.0f} ms behind real time while playing (more "
+            f"than half a frame, {frame * 500:.0f} ms): the picture froze there and the rest "
+            "came late (a busy machine or a slow media server); retried")
+    if offset + slip > 2 * frame:
+        raise RecorderError(
+            ExitCode.VERIFY,
+            f"the end of the recording is missing: playback started {offset * 1000:.0f} ms "
+            f"after the file did, so its last frame shows {offset + slip:.3f} s before the end")
+    if offset < -2 * frame:
+        raise RecorderError(
+            ExitCode.VERIFY,
+            f"the start of the recording is missing: playback started {-offset * 1000:.0f} ms "
+            "before the file did")

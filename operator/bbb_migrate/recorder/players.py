@@ -35,6 +35,7 @@ class PlayerForm:
     media_selector: str  # the element whose currentTime is the playback clock
     play_selector: str  # the control a click on which starts playback
     hide_css: str
+    clock_js: str = ""  # an init script that puts the player's content clock on the media clock
 
 
 # The media clock as the recorder polls it; called with the form's media selector.
@@ -56,13 +57,71 @@ PLAY_AT_JS = (
     " const wait = at * 1000 - Date.now(); if (wait > 0) setTimeout(fire, wait); else fire(); })"
 )
 
-# Seek to 0 so the content for t=0 is drawn before the first frame is kept.
-PRIME_JS = (
-    "(sel) => new Promise((resolve) => { const m = document.querySelector(sel);"
-    " const done = () => resolve(m.readyState);"
-    " m.addEventListener('seeked', done, {once: true}); m.currentTime = 0;"
-    " setTimeout(done, 3000); })"
-)
+# Before the capture starts: every slide image of the recording fetched once (bbb-playback
+# requests ``slide-N.png`` only when slide N becomes current, so a slide change would otherwise
+# wait for the network, a decode and a paint: 83-243 ms after its sound on the real 2.3 player);
+# then the content for t=0 drawn and painted. Both real players show only their BBB logo until
+# their content clock first ticks, which happens only while playing (80-240 ms after play), so
+# the media is played for an instant (nothing is recorded yet), paused and sent back to 0
+# (bbb-playback redraws on ``seeked``; the 2.0 player keeps the t=0 content it drew), and the
+# page is given three animation frames to paint. Called with [media selector, recording base
+# path]; resolves with {rs: readyState, slides: images fetched, failed: images that failed,
+# latency: seconds from play() to media t=0 on the wall clock, measured on that instant of play}.
+PRIME_JS = """
+async ([sel, base]) => {
+  const m = document.querySelector(sel);
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+  const within = (p, ms) => Promise.race([p, wait(ms)]);
+  const frames = (n) => new Promise((r) => {
+    const step = () => (n-- <= 0 ? r() : requestAnimationFrame(step));
+    requestAnimationFrame(step);
+  });
+  const keep = window.__bbbRecorderSlides = [];
+  let failed = 0;
+  try {
+    const text = await (await fetch(base + 'shapes.svg')).text();
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const hrefs = new Set();
+    for (const img of doc.querySelectorAll('image')) {
+      const href = img.getAttribute('xlink:href') || img.getAttribute('href') || '';
+      if (href && !/^[a-z][a-z0-9+.-]*:|^[/]|[.][.]/i.test(href)) hrefs.add(base + href);
+    }
+    await Promise.all(Array.from(hrefs).slice(0, 2000).map((url) => new Promise((r) => {
+      const img = new Image(); keep.push(img);
+      img.onload = () => r(); img.onerror = () => { failed += 1; r(); }; img.src = url;
+    })));
+  } catch (e) { failed = -1; }
+  const clock = window.__bbbRecorderClock;
+  const rewind = () => within(new Promise((r) => {
+    m.addEventListener('seeked', r, {once: true}); m.currentTime = 0;
+  }), 3000);
+  // Play until `until` (media seconds) or a redraw of the 2.0 player, pause, back at 0. The
+  // wall time of media t=0 is measured as the recorder's watch does (the earliest of
+  // now - currentTime once past 0.2 s: Chromium's clock settles on the audio output by then).
+  const playUntil = async (until, draw) => {
+    const started = Date.now();
+    const drawn = clock ? clock.draws : 0;
+    let epoch = Infinity;
+    try { await within(m.play(), 3000); } catch (e) { /* refused: the content stays */ }
+    while (Date.now() - started < 3000
+           && !(m.currentTime >= until && (!draw || clock.draws > drawn))) {
+      if (m.currentTime > 0.2) epoch = Math.min(epoch, Date.now() - m.currentTime * 1000);
+      await wait(2);
+    }
+    m.pause();
+    await rewind();
+    return Number.isFinite(epoch) ? (epoch - started) / 1000 : null;
+  };
+  // The first play of a page opens the audio output (~0.3 s late); a second one is timed as
+  // the recorded play will be; then an instant (less than the 2.0 player's 0.1 s step) for
+  // the 2.0 player to draw t=0.
+  await playUntil(0.25, false);
+  const latency = await playUntil(0.5, false);
+  if (clock) { clock.invalidate(); await playUntil(0.03, true); }
+  await frames(3);
+  return {rs: m.readyState, slides: keep.length, failed, latency};
+}
+"""
 
 
 BBB_PLAYBACK_23 = PlayerForm(
@@ -82,6 +141,35 @@ BBB_PLAYBACK_23 = PlayerForm(
 """,
 )
 
+# The 2.0 player (lib/writing.js ``runPopcorn``) redraws its content from an animation-frame loop
+# only when ``Math.abs(currentTime - lastFrameTime) >= 0.1``, with the time rounded by
+# ``toFixed(1)``. ``lastFrameTime`` is a global ``var`` of that script, so the phase of its
+# redraws drifts at random: a slide change at 11.0 s lands anywhere from 10.95 to ~11.07 s of
+# media time (50 ms early to 70 ms late), before paint and the 40 ms frame grid are added.
+# This accessor, defined before the player's scripts run (its ``var`` then keeps it), makes the
+# loop redraw on the first animation frame of every new tenth of a second of the media clock,
+# and only then: the content for 11.0 s (BBB's publisher rounds event times to 0.1 s) appears
+# 0-17 ms after the clock reaches 11.0 s, every time. The player's own code is not touched.
+_CLOCK_20 = """
+(() => {
+  let kept = 0.0;
+  const tenth = (t) => Math.floor(t * 10 + 1e-6);
+  const clock = window.__bbbRecorderClock = {
+    draws: 0,  // redraws of the player (it sets lastFrameTime when it redraws)
+    invalidate() { kept = NaN; },  // the next animation frame redraws
+  };
+  Object.defineProperty(window, 'lastFrameTime', {
+    configurable: true,
+    get() {
+      const m = document.getElementById('video');
+      if (m && !(tenth(m.currentTime) === tenth(kept))) return -1e9;
+      return kept;
+    },
+    set(value) { kept = Number(value); clock.draws += 1; },
+  });
+})();
+"""
+
 LEGACY_PLAYER_20 = PlayerForm(
     name="2.0",
     ready_js=(
@@ -95,6 +183,7 @@ LEGACY_PLAYER_20 = PlayerForm(
     hide_css=_COMMON_CSS + """
 .acorn-controls, #copyright, #navbar { display: none !important; }
 """,
+    clock_js=_CLOCK_20,
 )
 
 

@@ -32,7 +32,9 @@ from .capture import (
     VideoSettings,
     capture_speed,
     check_capture_speed,
+    check_timeline,
     ffmpeg_command,
+    play_latency,
 )
 from .checks import image_errors
 from .display import SINK, start_pulseaudio, start_xvfb
@@ -109,6 +111,8 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                 # Hide overlays and the pointer from the first paint: a pointer resting over the
                 # play button when the page appears would leave a native tooltip in the frame.
                 context.add_init_script(script=style_script(form.hide_css))
+                if form.clock_js:
+                    context.add_init_script(script=form.clock_js)
             guarded = GuardedPage(page, watchdog, options.evaluate_timeout)
             crashed: list[bool] = []
             page.on("crash", lambda _page: crashed.append(True))
@@ -127,28 +131,35 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             if response is None or response.status >= 400:
                 raise http_failure(None, response.status if response else None, "playback page")
             _wait_ready(guarded, form, options.load_timeout, check_deadline)
-            guarded.evaluate(PRIME_JS, form.media_selector)
             _wait_media(guarded, form.media_selector, options.load_timeout,
                         options.stall_seconds, check_deadline)
-            log.info("ready", player=form.name)
+            primed = guarded.evaluate(PRIME_JS, [form.media_selector,
+                                                 f"/presentation/{target.record_id}/"],
+                                      timeout=options.load_timeout)
+            _wait_media(guarded, form.media_selector, options.load_timeout,
+                        options.stall_seconds, check_deadline)
+            primed = primed or {}
+            facts["slides_preloaded"] = primed.get("slides", 0)
+            latency = play_latency(primed.get("latency"))
+            log.info("ready", player=form.name, primed=primed)
 
             capture, start_at = _start_capture(display, pulse_server, output, options, log,
-                                               child_line)
+                                               child_line, duration)
+            end_at = start_at + duration
             children.append(capture.child)
             facts["input_skew_seconds"] = capture.input_skew
-            clicked = guarded.evaluate(PLAY_AT_JS, [start_at, form.play_selector,
+            # pressed early by the latency measured while priming, so that media t=0 falls on
+            # the file's first instant (and the media's end on its last)
+            clicked = guarded.evaluate(PLAY_AT_JS, [start_at - latency, form.play_selector,
                                                     form.media_selector])
-            log.info("playing", click_delay=round(clicked - start_at, 4))
+            log.info("playing", click_delay=round(clicked - (start_at - latency), 4),
+                     lead=latency)
             epoch, slip = _watch(guarded, form.media_selector, duration, options, log, deadline,
-                                 meter, crashed, children, capture)
+                                 meter, crashed, children, capture, end_at)
             facts["play_latency_seconds"] = round(epoch - start_at, 4)
             facts["clock_slip_seconds"] = round(slip, 4)
-            if slip > 0.1:
-                log.warning("clock-slip", seconds=round(slip, 3),
-                            hint="the media clock fell behind real time (a starved machine or "
-                                 "a slow media server): the picture stuttered there")
-            stopped_at = time.time()
-            status = capture.finish(timeout=max(120.0, duration * 0.05))
+            status = capture.finish(timeout=max(120.0, duration * 0.05),
+                                    until=end_at + 10 + duration * 0.02)
             facts["ffmpeg_progress"] = {
                 k: v for k, v in capture.progress().items()
                 if k in ("frame", "dup_frames", "drop_frames", "speed", "out_time")
@@ -156,13 +167,13 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             if status != 0:
                 raise RecorderError(ExitCode.CRASH, f"ffmpeg exited with status {status}: "
                                     + " | ".join(capture.state.last_lines[-3:]))
-            # what the file must hold: from the play instant to the media's end (not the poll
-            # that noticed the end a moment later)
-            needed_until = min(stopped_at, epoch + duration)
-            speed = capture_speed(written_seconds(output), start_at, needed_until)
+            # the file must hold the recording from media t=0 to its end
+            speed = capture_speed(written_seconds(output), start_at, end_at)
             facts["capture_speed"] = round(speed, 4) if speed is not None else None
             log.info("captured", speed=facts["capture_speed"])
-            check_capture_speed(speed, needed_until - start_at)
+            check_capture_speed(speed, duration, s.fps)
+            facts["end_media_seconds"] = round(duration - (epoch - start_at) - slip, 3)
+            check_timeline(epoch - start_at, slip, s.fps, log)
             with contextlib.suppress(PlaywrightError, RecorderError), \
                     watchdog.bound(10, "closing the browser"):
                 browser.close()  # the file is done: past the deadline, the finally stops it
@@ -177,7 +188,7 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
 
 
 def _start_capture(display: str, pulse_server: str, output: Path, options: RenderOptions,
-                   log: EventLog, child_line: Any) -> tuple[Capture, float]:
+                   log: EventLog, child_line: Any, duration: float) -> tuple[Capture, float]:
     """Start ffmpeg so that both devices are open before the chosen play instant.
 
     The instant is part of ffmpeg's command (the trim), so if a starved machine opens the
@@ -187,7 +198,8 @@ def _start_capture(display: str, pulse_server: str, output: Path, options: Rende
     for attempt in (1, 2):
         start_at = time.time() + lead
         command = ffmpeg_command(display, pulse_server, f"{SINK}.monitor", output,
-                                 options.settings, start_at, options.audio_delay)
+                                 options.settings, start_at, options.audio_delay,
+                                 end_at=start_at + duration)
         capture = Capture(command, child_line)
         try:
             starts = capture.wait_inputs(start_at + 10)
@@ -265,8 +277,8 @@ def _media_error(code: int, *, started: bool) -> RecorderError:
 
 def _watch(page: Any, selector: str, duration: float, options: RenderOptions, log: EventLog,
            deadline: float, meter: TreeMeter, crashed: list[bool], children: list[Child],
-           capture: Capture) -> tuple[float, float]:
-    """Follow the media clock to the end.
+           capture: Capture, end_at: float) -> tuple[float, float]:
+    """Follow the media clock to the end (or to ffmpeg's own end, at ``end_at``).
 
     Returns the wall time at which media t was 0, and the clock slip: how far the media clock
     fell behind the wall clock during playback (0 when it never hesitated). A slip means the
@@ -284,6 +296,10 @@ def _watch(page: Any, selector: str, duration: float, options: RenderOptions, lo
             raise RecorderError(ExitCode.DEADLINE, f"deadline passed at media t={last_t:.1f} s")
         if crashed:
             raise RecorderError(ExitCode.CRASH, "the page crashed")
+        if not capture.child.alive() and capture.child.proc.returncode == 0 \
+                and time.time() >= end_at - 1.0:
+            log.info("ended", media_t=round(last_t, 3), by="capture")  # ffmpeg's trim ended
+            return (epoch, latest - epoch) if epoch != math.inf else (time.time() - last_t, 0.0)
         for child in children:
             if not child.alive():
                 raise RecorderError(ExitCode.CRASH, f"{child.name} exited "

@@ -79,6 +79,6 @@ class GuardedPage:
         self.watchdog = watchdog
         self.timeout = timeout
 
-    def evaluate(self, expression: str, arg: Any = None) -> Any:
-        with self.watchdog.bound(self.timeout, "page.evaluate"):
+    def evaluate(self, expression: str, arg: Any = None, timeout: float | None = None) -> Any:
+        with self.watchdog.bound(timeout or self.timeout, "page.evaluate"):
             return self.page.evaluate(expression, arg)

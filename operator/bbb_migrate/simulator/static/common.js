@@ -103,9 +103,12 @@ const BBBSim = (() => {
     };
   }
 
-  /* The presentation content (inlined shapes.svg), drawn for a media time. */
+  /* The presentation content (inlined shapes.svg), drawn for a media time. Nothing is shown
+   * before the first update (the players show their logo until then). With `lazy` (bbb-playback)
+   * a slide's image is requested only when the slide first becomes current, as bbb-playback
+   * renders only the current slide; without it (the 2.0 player) every slide loads at once. */
   class Content {
-    constructor(container, data) {
+    constructor(container, data, lazy = false) {
       this.data = data;
       const doc = new DOMParser().parseFromString(data.shapes, "image/svg+xml");
       const svg = document.importNode(doc.documentElement, true);
@@ -116,17 +119,20 @@ const BBBSim = (() => {
       container.appendChild(svg);
       this.svg = svg;
       this.images = Array.from(svg.querySelectorAll("image.slide")).map((img) => {
-        const href = img.getAttributeNS(XLINK, "href") || img.getAttribute("href") || "";
-        if (!/^(https?:|\/)/.test(href)) img.setAttributeNS(XLINK, "href", `${data.base}/${href}`);
+        let href = img.getAttributeNS(XLINK, "href") || img.getAttribute("href") || "";
+        if (!/^(https?:|\/)/.test(href)) href = `${data.base}/${href}`;
+        if (lazy) img.removeAttributeNS(XLINK, "href"); else img.setAttributeNS(XLINK, "href", href);
+        img.style.visibility = "hidden";
         return {
-          el: img, id: img.id,
+          el: img, id: img.id, href, loaded: !lazy,
           in: parseFloat(img.getAttribute("in")), out: parseFloat(img.getAttribute("out")),
           width: parseFloat(img.getAttribute("width")), height: parseFloat(img.getAttribute("height")),
         };
       });
-      this.canvases = Array.from(svg.querySelectorAll("g.canvas")).map((g) => ({
-        el: g, image: g.getAttribute("image"),
-      }));
+      this.canvases = Array.from(svg.querySelectorAll("g.canvas")).map((g) => {
+        g.setAttribute("display", "none");
+        return { el: g, image: g.getAttribute("image") };
+      });
       // Successive drafts with the same "shape" key are versions of one stroke.
       const groups = new Map();
       for (const g of svg.querySelectorAll("g.shape")) {
@@ -150,11 +156,14 @@ const BBBSim = (() => {
 
     /* Draw the content for media time t; returns true while a screen share is active. */
     update(t) {
-      let current = null;
+      // Between or after the slides' intervals (at the very end: t = out of the last one) the
+      // players keep the slide they show (2.0: getImageAtTime undefined changes nothing).
+      const current = this.images.find((image) => image.in <= t && t < image.out)
+        || (this.current && t >= this.current.out ? this.current : null);
       for (const image of this.images) {
-        const on = image.in <= t && t < image.out;
+        const on = image === current;
+        if (on && !image.loaded) { image.el.setAttributeNS(XLINK, "href", image.href); image.loaded = true; }
         image.el.style.visibility = on ? "visible" : "hidden";
-        if (on) current = image;
       }
       this.current = current;
       for (const canvas of this.canvases) {

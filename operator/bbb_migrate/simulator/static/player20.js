@@ -4,9 +4,15 @@
  * - media clock: #video (<video class="webcam"> in #video-area, or <audio id="video">)
  *   and window.Popcorn('#video') with currentTime()/play()/pause()
  * - .acorn-play-button (gains acorn-paused-button while playing) or a click on #video-area
- * - content: a frame loop acting when the clock moved >= 0.1 s, time rounded with toFixed(1)
- * - #deskshare-video under #slide, visibility toggled by deskshare.xml; cursor; chat appended */
+ * - content: a frame loop acting, while playing or seeking, when the clock moved >= 0.1 s from
+ *   the global `var lastFrameTime` (as lib/writing.js runPopcorn), time rounded with toFixed(1)
+ * - #deskshare-video under #slide, visibility toggled by deskshare.xml; cursor; chat appended
+ * - #slide shows the BBB logo (its background) until the frame loop first draws, which happens
+ *   only while playing or seeking; every slide image is loaded with shapes.svg */
 "use strict";
+
+// A global of the page, as in lib/writing.js (a recorder may rely on it being one).
+var lastFrameTime = 0.0; // eslint-disable-line no-var
 
 (() => {
   const params = new URLSearchParams(window.location.search);
@@ -45,7 +51,8 @@
     }
     const deskshare = document.getElementById("deskshare-video");
     if (data.deskshareMedia) deskshare.src = data.deskshareMedia;
-    const content = new BBBSim.Content(document.getElementById("slide"), data);
+    const slideArea = document.getElementById("slide");
+    const content = new BBBSim.Content(slideArea, data);
     const chat = document.getElementById("chat");
     const button = document.querySelector(".acorn-play-button");
     const timer = document.querySelector(".acorn-timer");
@@ -56,11 +63,11 @@
     media.addEventListener("pause", () => button.classList.remove("acorn-paused-button"));
     media.addEventListener("ended", () => button.classList.remove("acorn-paused-button"));
 
-    let last = -1;
     let shown = 0;
     const draw = (t) => {
       const sharing = content.update(t);
       deskshare.style.visibility = sharing ? "visible" : "hidden";
+      slideArea.classList.toggle("no-background", sharing);
       BBBSim.follow(data.deskshareMedia ? deskshare : null, media, t);
       while (shown < data.chat.length && data.chat[shown].t <= t) {
         const line = document.createElement("div");
@@ -74,15 +81,13 @@
     };
     const frame = () => {
       const now = media.currentTime;
-      if (Math.abs(now - last) >= 0.1) {
-        last = now;
+      if ((!media.paused || media.seeking) && Math.abs(now - lastFrameTime) >= 0.1) {
+        lastFrameTime = now;
         draw(parseFloat(now.toFixed(1)));
       }
       requestAnimationFrame(frame);
     };
-    media.addEventListener("seeked", () => { last = media.currentTime; draw(last); });
     const ready = () => {
-      draw(0);
       document.getElementById("loading").style.display = "none";
       document.title = "Recording Playback";
       requestAnimationFrame(frame);

@@ -5,7 +5,11 @@
  * - .vjs-play-control / .vjs-big-play-button start it; .vjs-control-bar always shown
  * - content follows a "bbbplaybacktimeupdate" CustomEvent on document, dispatched every
  *   1000/rps ms while playing (rps = f= or 10) and once on seeked
- * - #screenshare (.inactive outside deskshare.xml) and #presentation (.inactive during a share) */
+ * - #screenshare (.inactive outside deskshare.xml) and #presentation (.inactive during a share)
+ * - the BBB logo in the presentation until the first time update; a slide's image requested only
+ *   when the slide becomes current (the real player renders the current slide alone)
+ * - the light chrome of bbb-playback's default theme: top bar with back, theme, search and swap
+ *   buttons, title and date; thumbnail strip; chat with avatars */
 "use strict";
 
 (() => {
@@ -87,21 +91,32 @@
     const screenshare = el("div", { id: "screenshare", class: "screenshare-wrapper inactive" },
                            share ? share.wrapper : "");
     const messages = data.chat.map((m) => el("div", { class: "message inactive" },
+      el("span", { class: "avatar" }, (m.name || "?").slice(0, 1).toUpperCase()),
       el("b", {}, m.name + ": "), m.message));
     const date = new Date(data.start).toISOString().slice(0, 10);
+    // the thumbnail strip: one per slide visit, bbb-playback's slide-N → thumbnails/thumb-N
+    const slides = Array.from(new DOMParser().parseFromString(data.shapes, "image/svg+xml")
+      .querySelectorAll("image.slide")).map((img) => ({
+        in: parseFloat(img.getAttribute("in")), out: parseFloat(img.getAttribute("out")),
+        href: img.getAttribute("xlink:href") || img.getAttribute("href") || "",
+      })).filter((s) => s.href.includes("slide-"));
+    const thumbs = slides.map((s) => el("img", { class: "thumbnail", alt: "",
+      src: `${data.base}/${s.href.replace("slide-", "thumbnails/thumb-")}` }));
+    const button = (label) => el("button", { class: "top-bar-button", type: "button" }, label);
     const player = el("div", { id: "player", class: "player-wrapper" },
       el("div", { class: "section" },
         el("div", { id: "webcams", class: "webcams-wrapper" }, webcams.wrapper),
         el("div", { class: "tab-strip" }, "Chat"),
         el("div", { id: "chat", class: "chat-wrapper" }, ...messages)),
       el("div", { class: "main" },
-        el("div", { class: "top-bar" }, el("span", { class: "title" }, data.name),
-           el("span", { class: "date" }, date)),
+        el("div", { class: "top-bar" }, button("‹"),
+           el("span", { class: "title" }, data.name), el("span", { class: "date" }, date),
+           el("span", { class: "spacer" }), button("◐"), button("⌕"), button("⇄")),
         el("div", { class: "content" }, presentation, screenshare),
-        el("div", { class: "bottom-content" }),
+        el("div", { class: "bottom-content" }, ...thumbs),
         el("div", { class: "bottom-bar" })));
     root.replaceChildren(player);
-    const content = new BBBSim.Content(presentationInner, data);
+    const content = new BBBSim.Content(presentationInner, data, true);
 
     let first = true;
     document.addEventListener("bbbplaybacktimeupdate", (event) => {
@@ -112,6 +127,7 @@
       screenshare.classList.toggle("inactive", !sharing);
       BBBSim.follow(share && share.tech, webcams.tech, t);
       data.chat.forEach((m, i) => messages[i].classList.toggle("inactive", m.t > t));
+      slides.forEach((sl, i) => thumbs[i].classList.toggle("active", sl.in <= t && t < sl.out));
     });
     const dispatch = () => document.dispatchEvent(new CustomEvent("bbbplaybacktimeupdate",
       { detail: { time: webcams.tech.currentTime } }));
