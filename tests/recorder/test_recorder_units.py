@@ -158,3 +158,41 @@ def test_capture_speed_names_a_starved_capture():
     with pytest.raises(RecorderError):  # the 19.72 s file of a 20 s recording, once exit 0
         check_capture_speed(capture_speed(19.72, 0.0, 20.0), 20.0, fps=25)
     assert capture_speed(None, 0.0, 20.0) is None  # unknown duration: verify refuses the file
+
+
+def test_media_clock_slip_ignores_step_noise_and_sees_a_stall():
+    import random
+
+    from bbb_migrate.recorder.clock import MediaClock
+
+    rng = random.Random(14)
+
+    def polls(stall_at=None, stall=0.0):
+        clock = MediaClock()
+        for i in range(1, 240):  # a minute of polls every 0.25 s, media t=0 at wall 1000 s
+            now = 1000.0 + i * 0.25
+            late = rng.uniform(0.0, 0.02)  # currentTime advances in audio-output steps
+            t = now - 1000.0 - late - (stall if stall_at and now > stall_at else 0.0)
+            clock.add(now, t)
+        return clock.result(0.0)
+
+    epoch, slip = polls()
+    assert epoch == pytest.approx(1000.0, abs=0.02) and slip < 0.008  # max-min would say ~0.02
+    epoch, slip = polls(stall_at=1030.0, stall=0.03)
+    assert epoch == pytest.approx(1000.0, abs=0.02) and slip == pytest.approx(0.03, abs=0.008)
+
+
+def test_timeline_checks_refuse_a_slip_or_a_missing_start_or_end():
+    from bbb_migrate.recorder.clock import check_timeline, play_latency
+    from bbb_migrate.recorder.errors import RecorderError
+
+    check_timeline(0.02, 0.015, 25)  # within half a frame and two frames: accepted
+    check_timeline(-0.07, 0.0, 25)
+    for offset, slip, code, words in ((0.0, 0.025, ExitCode.STALL, "slipped 25 ms"),
+                                      (0.07, 0.015, ExitCode.VERIFY, "end of the recording"),
+                                      (-0.09, 0.0, ExitCode.VERIFY, "start of the recording")):
+        with pytest.raises(RecorderError) as info:
+            check_timeline(offset, slip, 25)
+        assert info.value.code is code and code.retryable and words in info.value.message
+    assert play_latency(None) == 0.05 and play_latency(0.062) == 0.062
+    assert play_latency(2.0) == 0.3 and play_latency(-1.0) == 0.05

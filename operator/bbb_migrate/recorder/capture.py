@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..contract import ExitCode
 from .errors import RecorderError
@@ -188,41 +187,3 @@ def check_capture_speed(speed: float | None, wall: float, fps: int = 25) -> None
             f"{wall:.1f} s lost (the machine was too busy to encode as the recording played; "
             "retried later, or lower recorder.parallelism)")
 
-
-DEFAULT_PLAY_LATENCY = 0.05  # s from the play click to media t=0, when priming could not tell
-MAX_PLAY_LATENCY = 0.3
-
-
-def play_latency(measured: float | None) -> float:
-    """How early to press play so that media t=0 falls on the file's first instant: the
-    latency measured on the page while priming (45-70 ms here), within sane bounds."""
-    if measured is None or not measured >= 0:
-        return DEFAULT_PLAY_LATENCY
-    return min(float(measured), MAX_PLAY_LATENCY)
-
-
-def check_timeline(offset: float, slip: float, fps: int, log: Any = None) -> None:
-    """Refuse (retryable) a file whose timeline is off the recording's by more than the file
-    can show: the media clock slipped more than half a frame behind real time (the picture
-    froze there and every later instant is late), or media t=0 is more than two frames from
-    the file's first instant, which also decides what the last frame shows (``offset``: media
-    t=0 minus the file's start, on the wall clock; ``slip``: the clock's total slip)."""
-    frame = 1.0 / fps
-    if slip > frame / 2:
-        if log is not None:
-            log.warning("clock-slip", seconds=round(slip, 4))
-        raise RecorderError(
-            ExitCode.STALL,
-            f"the media clock slipped {slip * 1000:.0f} ms behind real time while playing (more "
-            f"than half a frame, {frame * 500:.0f} ms): the picture froze there and the rest "
-            "came late (a busy machine or a slow media server); retried")
-    if offset + slip > 2 * frame:
-        raise RecorderError(
-            ExitCode.VERIFY,
-            f"the end of the recording is missing: playback started {offset * 1000:.0f} ms "
-            f"after the file did, so its last frame shows {offset + slip:.3f} s before the end")
-    if offset < -2 * frame:
-        raise RecorderError(
-            ExitCode.VERIFY,
-            f"the start of the recording is missing: playback started {-offset * 1000:.0f} ms "
-            "before the file did")

@@ -14,7 +14,6 @@ Nothing is kept per frame or per poll, so memory stays flat however long the rec
 from __future__ import annotations
 
 import contextlib
-import math
 import shutil
 import tempfile
 import time
@@ -32,11 +31,10 @@ from .capture import (
     VideoSettings,
     capture_speed,
     check_capture_speed,
-    check_timeline,
     ffmpeg_command,
-    play_latency,
 )
 from .checks import image_errors
+from .clock import MediaClock, check_timeline, play_latency
 from .display import SINK, start_pulseaudio, start_xvfb
 from .errors import RecorderError
 from .log import EventLog
@@ -288,8 +286,7 @@ def _watch(page: Any, selector: str, duration: float, options: RenderOptions, lo
     last_move = time.monotonic()
     next_meter = 0.0
     next_report = time.monotonic() + 60
-    epoch = math.inf
-    latest = -math.inf
+    clock = MediaClock()
     while True:
         now = time.monotonic()
         if now > deadline:
@@ -299,7 +296,7 @@ def _watch(page: Any, selector: str, duration: float, options: RenderOptions, lo
         if not capture.child.alive() and capture.child.proc.returncode == 0 \
                 and time.time() >= end_at - 1.0:
             log.info("ended", media_t=round(last_t, 3), by="capture")  # ffmpeg's trim ended
-            return (epoch, latest - epoch) if epoch != math.inf else (time.time() - last_t, 0.0)
+            return clock.result(time.time() - last_t)
         for child in children:
             if not child.alive():
                 raise RecorderError(ExitCode.CRASH, f"{child.name} exited "
@@ -316,17 +313,14 @@ def _watch(page: Any, selector: str, duration: float, options: RenderOptions, lo
         if t > last_t + 1e-3:
             last_t, last_move = t, now
             if not status["paused"] and t > 0.2:
-                epoch = min(epoch, status["now"] - t)
-                latest = max(latest, status["now"] - t)
+                clock.add(status["now"], t)
         elif now - last_move > options.stall_seconds:
             raise RecorderError(
                 ExitCode.STALL,
                 f"no playback progress for {options.stall_seconds:.0f} s at media t={t:.1f} s")
         if status["ended"] or t >= duration:
             log.info("ended", media_t=round(t, 3), by="ended" if status["ended"] else "duration")
-            if epoch == math.inf:
-                return time.time() - t, 0.0
-            return epoch, latest - epoch
+            return clock.result(time.time() - t)
         remaining = duration - t
         if now >= next_meter:
             rss = meter.sample()
