@@ -70,7 +70,10 @@ def test_stalling_media_is_retryable(fresh_simulator, tmp_path):
     run = run_recorder(url_23(fresh_simulator), tmp_path / "out.mp4", "--stall-seconds", "3")
     assert_failed(run, ExitCode.STALL)
     assert ExitCode(run.code).retryable
-    assert "no playback progress" in run.result.message
+    # while playing, or while priming (the recorder plays an instant and seeks back to 0 before
+    # the capture: a server that stops sending can already hold that seek)
+    assert ("no playback progress" in run.result.message
+            or "media loading made no progress" in run.result.message), run.result.message
 
 
 @pytest.fixture(scope="module")
