@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "operator
 from kube_helpers import (
     Cluster,
     OperatorProcess,
+    RequestLog,
     declare_resources,
     write_kubeconfig,
 )
@@ -47,31 +48,6 @@ def _rss_kib(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
-
-
-class RequestLog(list):
-    """kmock's request log, replaced by one that keeps only the newest request in kmock.
-
-    kmock 0.8 routes every request by scanning its whole request log (``request in
-    payload._source``), so each request costs O(requests so far) and 10,000 creates cost
-    O(n^2) in the emulator itself. kmock appends a request and routes it synchronously right
-    after (no await in between), so keeping only the newest one is enough for routing; the full
-    log is kept here (``.log``) for the per-recording counts. A bench-side workaround of a kmock
-    gap, not an operator change.
-    """
-
-    def __init__(self, emu: object) -> None:
-        super().__init__()
-        self.log: list = []
-        emu._requests = self
-
-    def append(self, item: object) -> None:
-        self.log.append(item)
-        self.clear()
-        super().append(item)
-
-    def all(self) -> list:
-        return list(self.log)
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -130,3 +130,39 @@ async def test_job_created_just_before_a_kill_is_adopted(cluster, operator_proce
     assert by_name[last["metadata"]["name"]]["attempts"] == 1
     names = sorted(j["metadata"]["name"] for j in await cluster.jobs())
     assert len(names) == 2 and orphan["metadata"]["name"] in names  # the window, no more
+
+
+async def test_planning_resumes_after_a_kill(kmock, cluster, operator_process, simulator):
+    """Killed while creating children (``plannedSpecHash`` not yet written): the next operator
+    creates only the children still missing, not every one again (with kills a few seconds
+    apart, a planning that starts over each time would never end)."""
+    from kube_helpers import BASE, request_log
+
+    await cluster.create_secret("bbb", {"secret": BBB_SECRET})
+    spec = {
+        "source": {"url": simulator.api_url,
+                   "secretRef": {"secretKeyRef": {"name": "bbb", "key": "secret"}}},
+        "mode": "claim", "selection": {"last": 6}, "suspend": True, "pod": {},
+        "volume": {"claimName": "shared", "subPath": "migr"},
+    }
+    await operator_process.start()
+    await cluster.create_migration("resume", spec)
+
+    async def planned():
+        m = await cluster.migration("resume")
+        return (m.get("status") or {}).get("plannedSpecHash") and len(
+            await cluster.children("resume")) == 6
+    await wait_for(planned, timeout=30, logs=operator_process.logs)
+    await operator_process.kill()
+    # As if killed before the end of planning: two children missing, no plannedSpecHash.
+    for child in (await cluster.children("resume"))[:2]:
+        await cluster._json("delete", f"{BASE}/bbbrecordings/{child['metadata']['name']}")
+    await cluster._json("patch", f"{BASE}/bbbmigrations/resume/status",
+                        {"status": {"plannedSpecHash": None, "phase": "Planning"}})
+    before = len(request_log(kmock))
+    await operator_process.start()
+    await wait_for(planned, timeout=30, logs=operator_process.logs)
+    creates = [r for r in request_log(kmock)[before:]
+               if str(getattr(r.method, "value", r.method)).upper() == "POST"
+               and str(r.url.path).endswith("/bbbrecordings")]
+    assert len(creates) == 2  # the two missing, not all six again

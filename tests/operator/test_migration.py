@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from kube_helpers import BBB_SECRET, JOBS, active, phases, wait_for
+from kube_helpers import BBB_SECRET, Kubelet, peak_jobs_in_flight, phases, wait_for
 from pubdb import seed_pod
 
 pytestmark = pytest.mark.db
@@ -30,57 +30,6 @@ def claim_spec(sim, recorder_path: Path, recorder_id: int = 1, **extra):
     }
     spec.update(extra)
     return spec
-
-
-def peak_jobs_in_flight(kmock) -> int:
-    """Replay the API request log: Job creations up, Complete/Failed status patches down."""
-    created: set[str] = set()
-    running = peak = 0
-    for request in list(kmock):  # the request log, in order
-        path = str(request.url.path)
-        if not path.startswith(JOBS):
-            continue
-        method = str(request.method.value if hasattr(request.method, "value")
-                     else request.method).upper()
-        if method == "POST":
-            name = (request.data or {}).get("metadata", {}).get("name")
-            if name and name not in created:
-                created.add(name)
-                running += 1
-                peak = max(peak, running)
-        elif method == "PATCH" and path.endswith("/status"):
-            conditions = ((request.data or {}).get("status") or {}).get("conditions") or []
-            if any(c.get("type") in ("Complete", "Failed") for c in conditions):
-                running -= 1
-    return peak
-
-
-class Kubelet:
-    """Completes every recorder Job the operator creates; knobs for failures."""
-
-    def __init__(self, cluster, exit_codes: dict[str, list[int]] | None = None):
-        self.cluster = cluster
-        self.exit_codes = exit_codes or {}  # record ID → exit codes of successive attempts
-        self.finished: set[str] = set()
-        self.attempts: dict[str, int] = {}
-
-    async def step(self) -> int:
-        done = 0
-        for job in active(await self.cluster.jobs()):
-            name = job["metadata"]["name"]
-            if name in self.finished:
-                continue
-            command = job["spec"]["template"]["spec"]["containers"][0]["args"]
-            record_id = command[command.index("--record-id") + 1]
-            n = self.attempts.get(record_id, 0)
-            self.attempts[record_id] = n + 1
-            codes = self.exit_codes.get(record_id, [])
-            code = codes[n] if n < len(codes) else 0
-            await self.cluster.start_job(job)
-            await self.cluster.finish_job(job, code, message=f"simulated exit {code}")
-            self.finished.add(name)
-            done += 1
-        return done
 
 
 def _pod(dbs, tmp_path):
@@ -141,34 +90,6 @@ async def test_thirty_recordings_parallelism_four(kmock, cluster, operator_proce
     assert job["spec"]["backoffLimit"] == 0
     events = {e.get("reason") for e in await cluster.events()}
     assert {"Planned", "Completed"} <= events
-
-
-async def test_operator_killed_three_times(kmock, cluster, operator_process, simulator,
-                                           shared_root, tmp_path, dbs):
-    recorder_path, pod, recorder_id = _pod(dbs, tmp_path)
-    await _secrets(cluster, pod.url)
-    await operator_process.start()
-    await cluster.create_migration("mk", claim_spec(simulator, recorder_path, recorder_id))
-    kubelet = Kubelet(cluster)
-    for published_before_kill in (3, 12, 20):
-        async def enough(target=published_before_kill):
-            await kubelet.step()
-            return phases(await cluster.children("mk")).get("Published", 0) >= target
-        await wait_for(enough, timeout=90, logs=operator_process.logs)
-        await operator_process.kill()
-        await kubelet.step()  # Jobs keep running while the operator is down
-        await operator_process.start()
-    _m, children = await _run_until(cluster, kubelet, "mk", _completed, operator_process)
-    total = len(children)
-    assert phases(children) == {"Published": total}
-    names = [j["metadata"]["name"] for j in await cluster.jobs()]
-    assert len(names) == len(set(names)) == total  # no duplicate Job, one attempt each
-    assert all(c["status"]["attempts"] == 1 for c in children)
-    assert pod.query("SELECT COUNT(*), COUNT(DISTINCT file) FROM"
-                     " recorder_recordingfiletreatment")[0] == (total, total)
-    files = [p for p in (recorder_path / "bbb").iterdir() if not p.name.startswith(".")]
-    assert len(files) == total
-    assert peak_jobs_in_flight(kmock) <= 4
 
 
 async def test_retryable_then_permanent_failures(kmock, cluster, operator_process, simulator,

@@ -34,12 +34,13 @@ class Children:
 
     def _merge(self: Scheduler, children: list[ChildView]) -> list[ChildView]:
         """Our children (by owner uid) as the watch delivered them, with our newer writes laid
-        over them."""
+        over them (a write to another object of the same name, by uid, is not ours: see
+        :meth:`~.planner.Planner._create_child` for a child created again)."""
         result = []
         for view in children:
             mine = self.overlay.get(view.name)
             if mine is not None:
-                if mine.seq > view.seq:
+                if mine.seq > view.seq and mine.uid == view.uid:
                     view = mine
                 else:
                     del self.overlay[view.name]

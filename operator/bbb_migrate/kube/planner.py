@@ -111,11 +111,19 @@ class Planner:
                             "message": plan.summary(), "observedGeneration": generation})
 
     def _plan_and_create(self: Scheduler, spec: MigrationSpec, current: str,
-                         generation: int | None) -> None:
+                         generation: int | None, existing: set[str]) -> None:
+        """Plan and create the children; ``existing``: names of our children the watch
+        already delivered (an operator killed while planning resumes where it stopped instead
+        of sending every create again: with thousands of recordings a planning longer than
+        the operator's life between two kills would otherwise never end)."""
         self._write_status({"phase": "Planning", "observedGeneration": generation})
         plan = self._make_plan(spec)
         summary = self._plan_summary(plan, current, sample=False)
-        outcome = self._create_children(plan.items)
+        todo = [i for i in plan.items
+                if jobs.child_name(self.name, i.recording.record_id) not in existing]
+        outcome = self._create_children(todo)
+        if outcome is not None:
+            outcome[OURS] += len(plan.items) - len(todo)
         if outcome is None:
             # Not an error: plannedSpecHash stays unset, so the next operator plans again and
             # finds the children created so far.
@@ -147,6 +155,10 @@ class Planner:
                           owner_uid=self.uid)
         name = body["metadata"]["name"]
         if self.api.create_child(self.namespace, body):
+            # A child deleted by hand and created again starts over at seq 0: our last write
+            # to the old one (Published, say) must not hide it, or it would never be published
+            # and would be counted as done.
+            self.overlay.pop(name, None)
             self.api.patch_child_status(self.namespace, name, state_to_status(
                 initial(item.record_id, item.action, item.reason), 0))
             return CREATED

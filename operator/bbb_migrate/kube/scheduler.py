@@ -209,7 +209,8 @@ class Scheduler(Planner, Children, Publishing):
             self._set_degraded(generation, None)
             return self.config.reconcile_seconds * 6
         if not planned:
-            self._plan_and_create(spec, current, generation)
+            self._plan_and_create(spec, current, generation, existing={
+                c.name for c in children if c.owner_uid in ("", self.uid)})
             self._set_degraded(generation, None)
             return 0.0
 

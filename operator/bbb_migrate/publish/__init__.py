@@ -23,8 +23,14 @@ A dry run opens read-only transactions (the server itself refuses writes), moves
 creates no reservation, and lists in ``PublishReport.writes`` every row it would write.
 """
 
-from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
+from .errors import (
+    PublishConfigError,
+    PublishError,
+    PublishReport,
+    PublishSecretError,
+    PublishUnavailable,
+)
 from .publisher import Publisher
 
 __all__ = ["PublishConfigError", "PublishError", "PublishReport", "PublishSecretError",
-           "Publisher"]
+           "PublishUnavailable", "Publisher"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..spec import Mode
 from .db import DatabaseError
-from .errors import PublishConfigError
+from .errors import PublishConfigError, stopped_by
 from .pod import PodWriter, Recorder
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Checks:
                 if mode is Mode.CLAIM:
                     self._recorder = self._check_recorder(writer)
             except DatabaseError as exc:
-                raise PublishConfigError(str(exc)) from None
+                raise stopped_by(exc) from None
             finally:
                 writer.conn.rollback()
         if self.spec.from_rendered:
@@ -73,7 +73,7 @@ class Checks:
             try:
                 self._greenlight.directory().check()
             except DatabaseError as exc:
-                raise PublishConfigError(f"Greenlight database: {exc}") from None
+                raise stopped_by(exc, f"Greenlight database: {exc}") from None
         if mode is Mode.IMPORT_VIDEO:
             self.notice_plan = self._check_notice_rights()
         self._checked = True
@@ -93,7 +93,7 @@ class Checks:
             try:
                 denied = directory.notice_denied()
             except DatabaseError as exc:
-                raise PublishConfigError(str(exc)) from None
+                raise stopped_by(exc) from None
             if denied is not None:
                 raise PublishConfigError(
                     f"moodle.notice.enabled is true but the account of Moodle database {key!r} "  # noqa: S608 (a message)
@@ -146,6 +146,5 @@ class Checks:
                 f"SELECT id FROM {directory.t('bigbluebuttonbn')} WHERE id = %s", (0,))  # noqa: S608
             directory.conn.rollback()
         except DatabaseError as exc:
-            raise PublishConfigError(
-                f"Moodle database {key!r}: {exc} (check moodle.tablePrefix "
-                f"{self._moodle.settings.table_prefix!r} and the URL)") from None
+            raise stopped_by(exc, f"Moodle database {key!r}: {exc} (check moodle.tablePrefix "
+                             f"{self._moodle.settings.table_prefix!r} and the URL)") from None

@@ -24,7 +24,15 @@ from typing import Any
 import psycopg2
 import pymysql
 
-from .dberrors import DatabaseError, DatabaseTimeout, first_line, retryable, timed_out
+from .dberrors import (
+    DatabaseError,
+    DatabaseTimeout,
+    conflict,
+    connect_retryable,
+    first_line,
+    retryable,
+    timed_out,
+)
 from .dburls import MYSQL, POSTGRESQL, describe_url, engine_of, mysql_args, postgresql_args
 
 __all__ = ["MYSQL", "POSTGRESQL", "Connection", "DatabaseError", "DatabaseTimeout",
@@ -57,7 +65,7 @@ class Connection:
         except (psycopg2.Error, pymysql.err.MySQLError) as exc:
             raise DatabaseError(
                 f"cannot connect to the {label} at {self.where}: {first_line(exc)}",
-                retryable=True,
+                retryable=connect_retryable(exc),
             ) from None
         self.database = self.scalar(
             "SELECT current_database()" if self.engine == POSTGRESQL else "SELECT DATABASE()"
@@ -93,8 +101,8 @@ class Connection:
                     f"{self.label} ({self.where}): no answer within {self.statement_timeout:g} s "
                     f"(statementTimeoutSeconds): {first_line(exc)}") from exc
             raise DatabaseError(
-                f"{self.label} ({self.where}): {first_line(exc)}", retryable=retryable(exc)
-            ) from exc
+                f"{self.label} ({self.where}): {first_line(exc)}", retryable=retryable(exc),
+                conflict=conflict(exc)) from exc
         return cursor
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -20,9 +20,12 @@ class DatabaseError(Exception):
     permission the account lacks) is permanent: retrying would fail the same way.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, conflict: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.conflict = conflict
+        """Lost a race with another writer (unique key, deadlock): once the transaction is
+        rolled back, running it again at once sees the winner's rows."""
 
 
 class DatabaseTimeout(DatabaseError):
@@ -68,6 +71,30 @@ def retryable(exc: BaseException) -> bool:
     if isinstance(exc, pymysql.err.OperationalError | pymysql.err.InternalError):
         return code is None or code >= 2000 or code in _MY_RETRY_CODES
     return False
+
+
+def conflict(exc: BaseException) -> bool:
+    """A unique-key race or a deadlock: another transaction won (it has committed, or the
+    server chose this one as the deadlock victim)."""
+    if isinstance(exc, psycopg2.Error):
+        return exc.pgcode in ("23505", "40P01")
+    return isinstance(exc, pymysql.err.MySQLError) and _code(exc) in (1062, 1213)
+
+
+# PostgreSQL refusals at connection time that a retry cannot fix (they come as a FATAL message
+# without SQLSTATE): a wrong database, role or password, or no pg_hba.conf entry. Any other
+# failure (refused, reset, timed out, "the database system is starting up", "too many clients")
+# is an outage: retryable.
+_PG_CONNECT_REFUSALS = ("does not exist", "authentication failed", "pg_hba.conf",
+                        "permission denied")
+
+
+def connect_retryable(exc: BaseException) -> bool:
+    """Whether a failed connection may succeed later (the server is away, not misconfigured)."""
+    if isinstance(exc, psycopg2.Error):
+        text = str(exc)
+        return not ("FATAL:" in text and any(r in text for r in _PG_CONNECT_REFUSALS))
+    return retryable(exc)  # MySQL: 2000+ client errors (unreachable) and the busy codes
 
 
 def timed_out(exc: BaseException) -> bool:

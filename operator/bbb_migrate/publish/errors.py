@@ -29,6 +29,24 @@ class PublishSecretError(PublishConfigError):
     reason = "SecretUnavailable"
 
 
+class PublishUnavailable(PublishConfigError):
+    """A database that cannot be reached now (refused, dropped, timed out, restarting): wrong
+    for every recording until it is back, so publishing stops as for a configuration error and
+    is tried again on the next pass; nothing in the spec needs fixing."""
+
+    reason = "DatabaseUnavailable"
+
+
+def stopped_by(exc: Exception, message: str | None = None) -> PublishConfigError:
+    """The error that stops publishing for a database error ``exc`` (a ``DatabaseError``) met
+    while checking or connecting: :class:`PublishUnavailable` if it may pass, else
+    :class:`PublishConfigError`."""
+    text = str(exc) if message is None else message
+    if getattr(exc, "retryable", False):
+        return PublishUnavailable(text)
+    return PublishConfigError(text)
+
+
 @dataclass
 class PublishReport:
     """What publishing one recording did (or, in a dry run, would do)."""

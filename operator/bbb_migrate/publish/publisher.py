@@ -16,7 +16,13 @@ from ..state import Action
 from . import claim, owners
 from .checks import Checks
 from .db import Connection, DatabaseError
-from .errors import PublishConfigError, PublishError, PublishReport, PublishSecretError
+from .errors import (
+    PublishConfigError,
+    PublishError,
+    PublishReport,
+    PublishSecretError,
+    stopped_by,
+)
 from .greenlight import GreenlightSource
 from .importvideo import ImportVideo
 from .notices import Notices
@@ -74,7 +80,7 @@ class Publisher(Checks, ImportVideo):
                                   statement_timeout=pod.database.statement_timeout_seconds,
                                   label="Pod database", dry_run=self.dry_run)
             except DatabaseError as exc:
-                raise PublishConfigError(str(exc)) from None
+                raise stopped_by(exc) from None
             try:
                 schema = detect(conn)
             except SchemaError as exc:
@@ -155,24 +161,37 @@ class Publisher(Checks, ImportVideo):
         stop: PublishConfigError | None = None
         for item, rendered in batch:
             try:
-                result = found.get(id(item)) or self.publish(item, rendered)
-                if isinstance(result, BaseException):
-                    raise result
+                result = self._one(found.get(id(item)), item, rendered)
+                if isinstance(result, PublishError) and _lost_a_race(result):
+                    # Another publisher (a second migration, a local run) inserted the same
+                    # user or row and committed first: run it again now, it finds that row,
+                    # rather than use an attempt and wait a backoff for a race.
+                    result = self._one(None, item, rendered)
             except PublishConfigError as exc:  # wrong for every recording: stop, say why
                 stop = stop or exc
                 continue
-            except PublishError as exc:
-                result = exc
-            except Exception as exc:  # a bug or an unexpected driver error: this one only
-                self._drop_connections()  # its connection may be in any state
-                result = PublishError(f"unexpected {type(exc).__name__}: {exc}",
-                                      permanent=False)
             results.append(result)
             if on_result is not None:
                 on_result(item, result)
         if stop is not None:
             raise stop
         return results
+
+    def _one(self, found: Any, item: Any, rendered: Path | None) -> PublishReport | PublishError:
+        """One recording's result (from the batch, else published now) as a report or a
+        PublishError; a configuration error is raised."""
+        try:
+            result = found or self.publish(item, rendered)
+            if isinstance(result, BaseException):
+                raise result
+            return result
+        except PublishConfigError:
+            raise
+        except PublishError as exc:
+            return exc
+        except Exception as exc:  # a bug or an unexpected driver error: this one only
+            self._drop_connections()  # its connection may be in any state
+            return PublishError(f"unexpected {type(exc).__name__}: {exc}", permanent=False)
 
     def _as_publish_error(self, exc: Exception) -> Exception:
         """A recording's exception as a :class:`PublishError` saying whether to retry; an
@@ -263,3 +282,8 @@ class Publisher(Checks, ImportVideo):
     def close(self) -> None:
         """Close every connection (safe to call twice)."""
         self._drop_connections()
+
+
+def _lost_a_race(error: PublishError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, DatabaseError) and cause.conflict
