@@ -131,15 +131,17 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             _wait_ready(guarded, form, options.load_timeout, check_deadline)
             _wait_media(guarded, form.media_selector, options.load_timeout,
                         options.stall_seconds, check_deadline)
+            log.info("media-ready")
             primed = guarded.evaluate(PRIME_JS, [form.media_selector,
                                                  f"/presentation/{target.record_id}/"],
                                       timeout=options.load_timeout)
+            log.info("primed", **(primed or {}))
             _wait_media(guarded, form.media_selector, options.load_timeout,
-                        options.stall_seconds, check_deadline)
+                        options.stall_seconds, check_deadline, loaded=True)
             primed = primed or {}
             facts["slides_preloaded"] = primed.get("slides", 0)
             latency = play_latency(primed.get("latency"))
-            log.info("ready", player=form.name, primed=primed)
+            log.info("ready", player=form.name)
 
             capture, start_at = _start_capture(display, pulse_server, output, options, log,
                                                child_line, duration)
@@ -239,13 +241,14 @@ def _wait_ready(page: Any, form: Any, timeout: float, check_deadline: Any) -> No
 
 
 def _wait_media(page: Any, selector: str, timeout: float, stall_seconds: float,
-                check_deadline: Any) -> None:
+                check_deadline: Any, loaded: bool = False) -> None:
     """Wait until the media clock can play (HAVE_FUTURE_DATA); no loading progress is a stall.
 
     Before its metadata is parsed a media element shows no progress at all, so loading gets
-    a more lenient stall limit than playback (at least 30 s).
+    a more lenient stall limit than playback (at least 30 s); once it has played (``loaded``:
+    after priming) the playback limit applies.
     """
-    stall_seconds = max(stall_seconds, 30.0)
+    stall_seconds = stall_seconds if loaded else max(stall_seconds, 30.0)
     until = time.monotonic() + timeout
     seen: tuple[int, float] | None = None
     moved = time.monotonic()
