@@ -10,10 +10,7 @@ and yes after it, with the server gone.
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,25 +25,15 @@ from bbb_migrate.simulator import Simulator, SimulatorConfig
 pub = publish_db()
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def media_server(tmp_path: Path):
     """(folder, base URL): a static file server over a folder, like the chart's mediaServer."""
+    from mediaserver import serve_folder  # tests/publish, on the path after publish_db()
+
     folder = tmp_path / "media"
     folder.mkdir()
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(folder) as base_url:
+        yield folder, base_url
 
 
 def _check(spec: Path) -> tuple[int, dict]:

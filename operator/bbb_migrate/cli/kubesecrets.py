@@ -8,6 +8,7 @@ environment variable. Needs the ``[operator]`` extra (the ``kubernetes`` client)
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -22,10 +23,8 @@ def namespace_option() -> Any:
         "($KUBECONFIG or ~/.kube/config).")
 
 
-def reader(namespace: str | None) -> Any:
-    """A :func:`~bbb_migrate.credentials.resolve` reader for ``namespace``, or None."""
-    if namespace is None:
-        return None
+def kube_api() -> Any:
+    """The Kubernetes API with the user's kubeconfig (SecretError when it cannot be used)."""
     try:
         from kubernetes import client, config
 
@@ -35,7 +34,16 @@ def reader(namespace: str | None) -> Any:
                           "'bbb-migrate[operator]'") from None
     configuration = client.Configuration()
     try:
-        config.load_kube_config(client_configuration=configuration)
+        # $KUBECONFIG read now: the client reads it once, when it is imported.
+        config.load_kube_config(config_file=os.environ.get("KUBECONFIG", "~/.kube/config"),
+                                client_configuration=configuration)
     except Exception as exc:  # the kubernetes client raises plain exceptions for a bad config
         raise SecretError(f"cannot load your kubeconfig: {exc}") from None
-    return KubeApi(configuration).secret_reader(namespace)
+    return KubeApi(configuration)
+
+
+def reader(namespace: str | None) -> Any:
+    """A :func:`~bbb_migrate.credentials.resolve` reader for ``namespace``, or None."""
+    if namespace is None:
+        return None
+    return kube_api().secret_reader(namespace)

@@ -14,8 +14,10 @@ The answer is yes only when nothing would be lost or broken:
    them on purpose (``--keep-old-links``: they become dead links; ``bbb-migrate cleanup``
    removes them).
 
-It reads the local run's state file, the files, the web server and Pod's database; it changes
-nothing.
+It reads the local run's state file (or, with ``-n NS``, the cluster migration's children) the
+files, the web server and Pod's database; it changes nothing. From the administrator's machine
+a cluster's shared volume is out of reach: the MP4s are checked at their URLs, and claim mode's
+files are a named blocker until the administrator accepts them (``--accept-unchecked-files``).
 """
 
 from __future__ import annotations
@@ -101,22 +103,38 @@ def _phases(rows: list[Any], verdict: Verdict) -> list[Any]:
 
 
 def _outputs(spec: MigrationSpec, published: list[Any], verdict: Verdict,
-             head: Callable[[str], tuple[int | None, str]]) -> None:
+             head: Callable[[str], tuple[int | None, str]], *, files_here: bool = True,
+             accept_unchecked: bool = False) -> None:
+    """Blockers for outputs Pod would not find. ``files_here`` is False when the files are on
+    a cluster's shared volume, out of this machine's reach: the MP4s are then checked at their
+    URLs only (no size to compare), and claim mode's files are unchecked, which blocks unless
+    the administrator accepts the operator's own check at publication (``accept_unchecked``)."""
     if not spec.renders:
         return
     missing: list[str] = []
-    files: list[tuple[str, Path, int]] = []
+    files: list[tuple[str, Path, int | None]] = []
     for row in published:
         path = Path((row.publish or {}).get("final_path") or "")
-        if not path.name or not path.is_file() or path.stat().st_size == 0:
+        if not files_here and path.name:
+            files.append((row.record_id, path, None))
+        elif not path.name or not path.is_file() or path.stat().st_size == 0:
             missing.append(f"{row.record_id} ({path if path.name else 'no file recorded'})")
         else:
             files.append((row.record_id, path, path.stat().st_size))
-    verdict.checked["files"] = len(files)
+    verdict.checked["files" if files_here else "files_recorded"] = len(files)
     if missing:
         where = "recorder folder" if spec.mode is Mode.CLAIM else "pod.importVideo.mediaPath"
         verdict.blockers.append(f"{len(missing)} published file(s) missing from the {where}: "
                                 f"{_some(missing)}")
+    if not files_here and not spec.from_rendered and files:
+        text = (f"{len(files)} file(s) in the recorder folder not checked: the shared volume "
+                "is not reachable from this machine (the operator checked each one when it "
+                "published it)")
+        if accept_unchecked:
+            verdict.notes.append(text + "; accepted with --accept-unchecked-files")
+        else:
+            verdict.blockers.append(text + "; look at the folder (kubectl exec ... ls), then "
+                                    "pass --accept-unchecked-files")
     if not spec.from_rendered:
         return
     settings = spec.pod.import_video
@@ -127,7 +145,9 @@ def _outputs(spec: MigrationSpec, published: list[Any], verdict: Verdict,
     for (rid, url, size), (length, problem) in zip(urls, answers, strict=True):
         if problem:
             bad.append(f"{rid} ({url}: {problem})")
-        elif length is not None and length != size:
+        elif length == 0:
+            bad.append(f"{rid} ({url}: an empty file)")
+        elif length is not None and size is not None and length != size:
             bad.append(f"{rid} ({url}: {length} bytes served, {size} on disk)")
     verdict.checked["urls"] = len(urls)
     if bad:
@@ -156,12 +176,17 @@ def _pod_links(old_links: Iterable[Any] | None, verdict: Verdict, *, keep: bool)
 
 def check(spec: MigrationSpec, rows: list[Any], old_links: Iterable[Any] | None, *,
           keep_old_links: bool = False,
-          head: Callable[[str], tuple[int | None, str]] = head_size) -> Verdict:
-    """The whole checklist. ``rows`` are the state file's recordings; ``old_links`` the Pod
-    rows pointing at the old server (None when Pod's database is not configured)."""
-    verdict = Verdict()
+          head: Callable[[str], tuple[int | None, str]] = head_size,
+          files_here: bool = True, accept_unchecked: bool = False,
+          blockers: Iterable[str] = ()) -> Verdict:
+    """The whole checklist. ``rows`` are the state file's recordings (or a cluster's children,
+    :mod:`bbb_migrate.kube.shutdown_rows`, with ``files_here`` False and the migration's own
+    ``blockers``); ``old_links`` the Pod rows pointing at the old server (None when Pod's
+    database is not configured)."""
+    verdict = Verdict(blockers=list(blockers))
     _mode(spec, verdict)
     published = _phases(rows, verdict)
-    _outputs(spec, published, verdict, head)
+    _outputs(spec, published, verdict, head, files_here=files_here,
+             accept_unchecked=accept_unchecked)
     _pod_links(old_links, verdict, keep=keep_old_links)
     return verdict
