@@ -1,7 +1,8 @@
 """import-video from rendered files through the operator: one recorder Job per recording, then
 the operator moves each MP4 from the shared volume into ``mediaPath`` and writes the owner's
 external recording (Pod type ``video``) pointing at ``baseUrl``; ``shutdown-check -n NS``
-then reads the children through the API and says yes, and no once an MP4 is gone."""
+then reads the children through the API and says yes, and no once an MP4 is gone; ``cleanup
+-n NS`` from the same manifest removes the row whose MP4 its owner imported."""
 
 from __future__ import annotations
 
@@ -84,3 +85,21 @@ async def _rendered_run(cluster, operator_process, simulator, dbs, monkeypatch, 
     assert status == 1 and len(verdict["blockers"]) == 1
     assert verdict["blockers"][0].startswith("1 MP4(s) not served at pod.importVideo.baseUrl")
     assert f"{record_ids[0]} ({base}{record_ids[0]}.mp4: HTTP 404)" in verdict["blockers"][0]
+
+    # A teacher imported one MP4 into Pod; the administrator cleans up from their machine,
+    # against the same manifest (Pod's database URL read from the namespace's Secret).
+    imported = f"{base}{record_ids[1]}.mp4"
+    pod.execute("UPDATE import_video_externalrecording SET uploaded_to_pod_by_id = owner_id "
+                "WHERE source_url = %s", (imported,))
+    cleanup = ["cleanup", "-f", str(manifest), "-n", NS]
+    dry = await asyncio.to_thread(CliRunner().invoke, main, [*cleanup, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would remove 1 (0 old-server, 1 imported)" in dry.output
+    assert pod.count("import_video_externalrecording") == 4
+    removed = media.parent / "removed.csv"
+    done = await asyncio.to_thread(CliRunner().invoke, main, [*cleanup, "--csv", str(removed)])
+    assert done.exit_code == 0 and "Removed 1 external recording(s)" in done.output
+    assert imported in removed.read_text()
+    left = [url for (url,) in pod.query("SELECT source_url FROM import_video_externalrecording "
+                                        "ORDER BY 1")]
+    assert left == [f"{base}{r}.mp4" for r in record_ids if f"{base}{r}.mp4" != imported]
