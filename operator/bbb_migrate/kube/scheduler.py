@@ -237,7 +237,14 @@ class Scheduler(Planner, Children, Publishing):
             missing = 0 if paused else self._recreate_missing(spec, views)
             # Finished renders are always published (nothing is left to the Job TTL); new work
             # (publish-only items, new Jobs) waits while suspended or while a change is refused.
-            more = self._publish_ready(spec, views, now, rendered_only=paused)
+            try:
+                more = self._publish_ready(spec, views, now, rendered_only=paused)
+            except Degraded as exc:
+                if exc.reason != "DatabaseUnavailable":
+                    raise
+                # Renders need no database: they go on while Pod or Moodle is away, and are
+                # published once it is back (an outage of hours costs no render time).
+                problems.append(exc)
             if not paused:
                 self._start_jobs(spec, views, now)
         except Degraded as exc:
