@@ -86,7 +86,7 @@ async ([sel, base]) => {
       const href = img.getAttribute('xlink:href') || img.getAttribute('href') || '';
       if (href && !/^[a-z][a-z0-9+.-]*:|^[/]|[.][.]/i.test(href)) hrefs.add(base + href);
     }
-    await Promise.all(Array.from(hrefs).slice(0, 2000).map((url) => new Promise((r) => {
+    await Promise.all(Array.from(hrefs).slice(0, 600).map((url) => new Promise((r) => {
       const img = new Image(); keep.push(img);
       img.onload = () => r(); img.onerror = () => { failed += 1; r(); }; img.src = url;
     })));
