@@ -106,9 +106,13 @@ const BBBSim = (() => {
   /* The presentation content (inlined shapes.svg), drawn for a media time. Nothing is shown
    * before the first update (the players show their logo until then). With `lazy` (bbb-playback)
    * a slide's image is requested only when the slide first becomes current, as bbb-playback
-   * renders only the current slide; without it (the 2.0 player) every slide loads at once. */
+   * renders only the current slide; without it (the 2.0 player) every slide loads at once.
+   * `cursor`: the pointer's fill and radius in viewBox units (bbb-playback: a circle of
+   * r .5rem = 8 units in --red rgb(223,39,33); the 2.0 player's dot is about max(w, h) / 120). */
   class Content {
-    constructor(container, data, lazy = false) {
+    constructor(container, data, lazy = false,
+                cursor = { fill: "red", radius: (bw, bh) => Math.max(bw, bh) / 120 }) {
+      this.cursor = cursor;
       this.data = data;
       const doc = new DOMParser().parseFromString(data.shapes, "image/svg+xml");
       const svg = document.importNode(doc.documentElement, true);
@@ -147,7 +151,7 @@ const BBBSim = (() => {
       this.groups = Array.from(groups.values()).map((list) => list.sort((a, b) => a.t - b.t));
       this.cursorDot = document.createElementNS(SVGNS, "circle");
       this.cursorDot.setAttribute("id", "cursor");
-      this.cursorDot.setAttribute("fill", "red");
+      this.cursorDot.setAttribute("fill", cursor.fill);
       this.cursorDot.style.visibility = "hidden";
       svg.appendChild(this.cursorDot);
       this.current = null;
@@ -185,7 +189,7 @@ const BBBSim = (() => {
         const [bx, by, bw, bh] = box.split(/\s+/).map(parseFloat);
         this.cursorDot.setAttribute("cx", bx + pointer.x * bw);
         this.cursorDot.setAttribute("cy", by + pointer.y * bh);
-        this.cursorDot.setAttribute("r", Math.max(bw, bh) / 120);
+        this.cursorDot.setAttribute("r", this.cursor.radius(bw, bh));
         this.cursorDot.style.visibility = "visible";
       } else {
         this.cursorDot.style.visibility = "hidden";

@@ -116,7 +116,8 @@
         el("div", { class: "bottom-content" }, ...thumbs),
         el("div", { class: "bottom-bar" })));
     root.replaceChildren(player);
-    const content = new BBBSim.Content(presentationInner, data, true);
+    const content = new BBBSim.Content(presentationInner, data, true,
+                                       { fill: "rgb(223, 39, 33)", radius: () => 8 });
 
     let first = true;
     document.addEventListener("bbbplaybacktimeupdate", (event) => {
