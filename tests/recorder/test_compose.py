@@ -152,6 +152,26 @@ def test_webcam_in_the_corner(composed):
     assert np.abs(slide - SEGMENTS[0].rgb).max() < 30
 
 
+def test_other_size_and_frame_rate(simulator, tmp_path):
+    """At 30 fps (1/30 s is no whole number of microseconds) and 640x360 each segment still
+    starts in the frame of its metadata time."""
+    run = run_recorder(url_20(simulator), tmp_path / "30.mp4", "--engine", "compose",
+                       "--fps", "30", "--width", "640", "--height", "360")
+    assert run.code == 0, run.stdout[-3000:]
+    video = next(s for s in probe(run.output)["streams"] if s["codec_type"] == "video")
+    assert (video["width"], video["height"], video["time_base"]) == (640, 360, "1/30000")
+    assert abs(float(video["duration"]) - DURATION) <= 1 / 30
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                          "packet=pts", "-of", "csv=p=0", str(run.output)],
+                         capture_output=True, text=True, check=True)
+    assert {int(pts) % 1000 for pts in out.stdout.split()} == {0}  # all on the 1/30 s grid
+    colours = grid_colours(run.output, (200, 150, 40, 30), fps=30)
+    for previous, segment in itertools.pairwise(SEGMENTS):
+        frame = round(segment.start * 30)
+        assert np.abs(colours[frame] - segment.rgb).max() < 40, (segment, colours[frame])
+        assert np.abs(colours[frame - 1] - previous.rgb).max() < 40, (previous, frame)
+
+
 def ssim(first: Path, second: Path, t: float, box: tuple[int, int, int, int],
          folder: Path) -> float:
     """ffmpeg's SSIM (All) of ``box`` in the frames two files show at ``t`` s."""

@@ -1,21 +1,25 @@
 """The one ffmpeg encode: stills, screen shares, webcams, cursor and the source's own audio.
 
-- **Stills** come in through the concat demuxer with their durations (frame-exact: every
-  boundary is a whole number of frames), then ``fps`` repeats them on the frame grid.
-- **Screen shares**: each share is its own input, cut from ``deskshare.*`` with ``-ss``/``-t``
-  (only the shared minutes are decoded), fitted into the presentation area on black, shown
-  from its first frame to its last, frame-exact (see ``command``).
-- **Webcams**: ``video/webcams.*`` scaled into the layout's box.
-- **Cursor**: one pre-drawn red dot, moved by ``sendcmd`` commands at the exact frames where
-  cursor.xml (or the zoom, or a share) moves it; off-frame when hidden.
+The file holds a frame only where the picture changes, on the fixed frame grid (variable
+frame timing, ``r_frame_rate`` = fps): a still slide is not encoded as motion. No filter
+compares pictures to find those frames (comparing every full frame costs more than encoding
+the changed ones); every stream brings only its own changes, each at its grid frame:
+
+- **Events** (``ticks.ffconcat``): a 2x2 picture at every frame where something known from the
+  timeline changes (a still, a cursor move, a share's start and end), at least every
+  ``gop_seconds`` (a keyframe there, for seeking) and on the last frame (so the video lasts
+  exactly the recording's duration), plus the screen share's own frames (``interleave``).
+- **The presentation picture** at each event: the still shown then (concat demuxer, each
+  still decoded once, frame-exact boundaries), the share's current frame (cut from
+  ``deskshare.*`` with ``-ss``/``-t``: only the shared minutes are decoded; fitted into the
+  area on black, from its first frame to its last) and the cursor (one pre-drawn red dot moved
+  by ``sendcmd`` at its frames; off-frame when hidden), by ``overlay`` on the event.
+- **Webcams** (``video/webcams.*``): scaled once to their box, on the grid (``fps``), only the
+  frames that differ (``mpdecimate`` on the small picture). ``xstack`` puts them beside the
+  tiles of the presentation picture around them and emits a frame whenever either changes.
 - **Audio**: the webcams (or audio-only) file's own track, resampled to 48 kHz, padded with
   silence to the recording's duration: nothing is captured, so sound and picture are in sync
   by construction.
-- **Stills are not encoded as motion**: ``mpdecimate`` drops every frame identical to the last
-  one kept (exact duplicates only: ``hi=lo=1, frac=0``), at least one frame is kept every
-  ``gop_seconds`` (a keyframe there, for seeking), and the file is written with variable frame
-  timing on the fixed frame grid. The last frame is repeated up to the end (``tpad``), so the
-  video track lasts exactly the recording's duration.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ...contract import ExitCode
 from ..capture import VideoSettings
 from ..errors import RecorderError
 from ..verify import ffprobe
-from .layout import Geometry
+from .layout import Geometry, tiles, webcam_box
 
 HIDDEN = -10000
 COMPOSE_PRESET = "ultrafast"  # most of the CPU is x264's; Pod re-encodes the file anyway
@@ -42,6 +46,7 @@ class MediaInfo:
     has_audio: bool
     width: int = 0
     height: int = 0
+    audio_channels: int = 0
 
 
 def media_info(path: Path) -> MediaInfo:
@@ -54,7 +59,8 @@ def media_info(path: Path) -> MediaInfo:
     video = next((s for s in streams if s.get("codec_type") == "video"), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     return MediaInfo(video is not None, audio is not None,
-                     int((video or {}).get("width") or 0), int((video or {}).get("height") or 0))
+                     int((video or {}).get("width") or 0), int((video or {}).get("height") or 0),
+                     int((audio or {}).get("channels") or 0))
 
 
 @dataclass
@@ -78,11 +84,25 @@ def cursor_dot(path: Path, radius: int) -> Path:
     return path
 
 
-def write_concat(path: Path, segments: list[tuple[Path, int]], fps: int) -> None:
+def _stamp(frame: int, fps: int) -> int:
+    """A grid frame's time in whole microseconds (the concat demuxer's clock)."""
+    return round(frame * 1_000_000 / fps)
+
+
+def write_concat(path: Path, entries: list[tuple[Path, int]], fps: int, *,
+                 images: bool) -> None:
+    """An ffconcat list of (file, first frame): durations in whole microseconds taken from
+    the grid, so the n-th start is exact however many entries there are. Images are read at
+    ``fps`` (the image demuxer's clock is 1/25 s otherwise) and the last one is repeated (the
+    demuxer ends an entry only at the next one)."""
     lines = ["ffconcat version 1.0"]
-    for still, frames in segments:
-        lines += [f"file '{still.resolve()}'", f"duration {frames / fps:.6f}"]
-    lines.append(f"file '{segments[-1][0].resolve()}'")  # the demuxer needs a last entry
+    option = [f"option framerate {fps}"] if images else []
+    for index, (file, first) in enumerate(entries):
+        end = entries[index + 1][1] if index + 1 < len(entries) else first + 1
+        lines += [f"file '{file.resolve()}'", *option,
+                  f"duration {(_stamp(end, fps) - _stamp(first, fps)) / 1e6:.6f}"]
+    if images:
+        lines += [f"file '{entries[-1][0].resolve()}'", *option]
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
@@ -92,62 +112,113 @@ def write_cursor_commands(path: Path, cursor: list[tuple[int, int, int]], fps: i
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def tick_picture(path: Path, fps: int) -> Path:
+    """The event marker: a 2x2 black YUV 4:2:0 picture (YUV4MPEG: read without decoding)."""
+    path.write_bytes(f"YUV4MPEG2 W2 H2 F{fps}:1 Ip A1:1 C420jpeg\nFRAME\n".encode()
+                     + bytes([16] * 4 + [128, 128]))
+    return path
+
+
+def segment_starts(plan: Plan) -> list[int]:
+    starts = [0]
+    for _still, count in plan.segments[:-1]:
+        starts.append(starts[-1] + count)
+    return starts
+
+
+def event_frames(plan: Plan, total: int, keep: int) -> list[int]:
+    """Every grid frame where the timeline changes the picture, one each ``keep`` frames
+    at least, and the last frame (the video lasts to the end)."""
+    frames = {0, total - 1, *range(0, total, keep), *segment_starts(plan)}
+    frames.update(frame for frame, _x, _y in plan.cursor)
+    for first, end in plan.shares:
+        frames.update((first, end))
+    return sorted(f for f in frames if 0 <= f < total)
+
+
+def _shares(plan: Plan, geometry: Geometry, fps: int, deskshare: Path, index: int
+            ) -> tuple[list[str], list[str]]:
+    """Inputs and filters for each share from ``index`` on: [ds<n>] its picture, on the grid
+    from its first frame to its end (fps + trim); [dt<n>] its own frames as events, each at
+    the grid frame fps shows it on (settb rounds as fps does)."""
+    inputs: list[str] = []
+    graph: list[str] = []
+    _ax, _ay, aw, ah = geometry.area
+    for number, (first, end) in enumerate(plan.shares):
+        start = first / fps
+        length = (end - first) / fps + 1
+        inputs += ["-ss", f"{start:.6f}", "-t", f"{length:.6f}", "-i", str(deskshare)]
+        graph += [
+            f"[{index + number}:v]setpts=PTS-STARTPTS+{start:.6f}/TB,"
+            f"split[dsin{number}][dsev{number}]",
+            f"[dsin{number}]scale={aw}:{ah}:force_original_aspect_ratio=decrease,"
+            f"pad={aw}:{ah}:-1:-1:black,format=yuv420p,fps={fps}:start_time={start:.6f},"
+            f"trim=end_frame={end - first}[ds{number}]",
+            f"[dsev{number}]crop=2:2:0:0,format=yuv420p,settb=1/{fps},"
+            "select='isnan(prev_selected_pts)+gt(pts,prev_selected_pts)',"
+            f"trim=end={end / fps:.6f}[dt{number}]"]
+    return inputs, graph
+
+
+def _webcams(last: str, geometry: Geometry, info: MediaInfo, fps: int, keep: int,
+             total: int) -> list[str]:
+    """The webcams (only their changed frames, on the grid) beside the tiles of the picture
+    around them: ``xstack`` emits a frame whenever either changes."""
+    box = webcam_box(geometry, (info.width, info.height))
+    _x, _y, w, h = box
+    around = tiles(geometry.width, geometry.height, box)
+    return [
+        f"[1:v]scale={w}:{h},format=yuv420p,fps={fps}:start_time=0,"
+        f"mpdecimate=hi=1:lo=1:frac=0:max={keep},trim=end={total / fps:.6f}[cam]",
+        f"[{last}]split={len(around)}" + "".join(f"[p{i}]" for i in range(len(around))),
+        *(f"[p{i}]crop={tw}:{th}:{tx}:{ty}[t{i}]" for i, (tx, ty, tw, th) in enumerate(around)),
+        "".join(f"[t{i}]" for i in range(len(around))) + f"[cam]xstack=inputs={len(around) + 1}"
+        f":layout={'|'.join(f'{tx}_{ty}' for tx, ty, _w, _h in [*around, box])}[v]"]
+
+
 def command(plan: Plan, work: Path, geometry: Geometry, settings: VideoSettings, *,
             media: Path, media_info: MediaInfo, deskshare: Path | None, duration: float,
             output: Path) -> list[str]:
     s = settings
     fps = s.fps
-    total_frames = frames_for(duration, fps)
-    concat = work / "stills.ffconcat"
-    write_concat(concat, plan.segments, fps)
-    inputs = ["-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(media)]
-    graph = [f"[0:v]format=yuv420p,fps={fps}:start_time=0,trim=end_frame={total_frames}[v0]"]
-    last = "v0"
-    index = 2
-    ax, ay, aw, ah = geometry.area
-    if deskshare is not None:
-        for number, (first, end) in enumerate(plan.shares):
-            start = first / fps
-            length = (end - first) / fps + 1
-            inputs += ["-ss", f"{start:.6f}", "-t", f"{length:.6f}", "-i", str(deskshare)]
-            # On the output grid, exactly the share's frames: the overlay shows it from its
-            # first frame and passes the main picture through from its end (no ``enable``:
-            # with two inputs it is evaluated on either input's frames, off by one here).
-            graph.append(
-                f"[{index}:v]scale={aw}:{ah}:force_original_aspect_ratio=decrease,"
-                f"pad={aw}:{ah}:-1:-1:black,format=yuv420p,"
-                f"setpts=PTS-STARTPTS+{start:.6f}/TB,fps={fps}:start_time={start:.6f},"
-                f"trim=end_frame={end - first}[ds{number}]")
-            graph.append(f"[{last}][ds{number}]overlay=x={ax}:y={ay}:eof_action=pass"
-                         f"[vs{number}]")
-            last = f"vs{number}"
-            index += 1
+    total = frames_for(duration, fps)
+    keep = max(1, s.gop_seconds * fps)
+    stills, ticks = work / "stills.ffconcat", work / "ticks.ffconcat"
+    write_concat(stills, [(still, first) for (still, _n), first
+                          in zip(plan.segments, segment_starts(plan), strict=False)], fps,
+                 images=True)
+    write_concat(ticks, [(tick_picture(work / "tick.y4m", fps), frame)
+                         for frame in event_frames(plan, total, keep)], fps, images=False)
+    inputs = ["-f", "concat", "-safe", "0", "-i", str(stills), "-i", str(media),
+              "-f", "concat", "-safe", "0", "-i", str(ticks)]
+    graph = ["[0:v]format=yuv420p[still]"]
+    shares = len(plan.shares) if deskshare is not None else 0
+    if shares:
+        assert deskshare is not None
+        share_inputs, share_graph = _shares(plan, geometry, fps, deskshare, 3)
+        inputs += share_inputs
+        graph += share_graph
+        graph.append("[2:v]" + "".join(f"[dt{n}]" for n in range(shares))
+                     + f"interleave=nb_inputs={shares + 1},settb=1/{fps}[ev]")
+    else:
+        graph.append("[2:v]null[ev]")
+    # Each event: the still shown then, the share on it, the cursor on top.
+    ax, ay, _aw, _ah = geometry.area
+    graph += [f"[ev]pad={geometry.width}:{geometry.height}[ev0]", "[ev0][still]overlay[a0]"]
+    graph += [f"[a{n}][ds{n}]overlay=x={ax}:y={ay}:eof_action=pass[a{n + 1}]"
+              for n in range(shares)]
+    last = f"a{shares}"
     if plan.cursor:
         commands = work / "cursor.cmd"
         write_cursor_commands(commands, plan.cursor, fps)
-        dot = cursor_dot(work / "cursor.png", plan.cursor_radius)
-        inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{duration + 1:.3f}",
-                   "-i", str(dot)]
-        graph.append(f"[{last}]sendcmd=f='{commands}'[vm]")
-        graph.append(f"[{index}:v]format=rgba[dot]")
-        graph.append(f"[vm][dot]overlay@cursor=x={HIDDEN}:y={HIDDEN}:eval=frame:"
-                     f"eof_action=pass[vk]")
-        last = "vk"
-        index += 1
+        inputs += ["-i", str(cursor_dot(work / "cursor.png", plan.cursor_radius))]
+        graph += [f"[{last}]sendcmd=f='{commands}'[am]",
+                  f"[am][{3 + shares}:v]overlay@cursor=x={HIDDEN}:y={HIDDEN}:eval=frame[ak]"]
+        last = "ak"
     if geometry.webcam and media_info.has_video:
-        bx, by, bw, bh = geometry.webcam
-        if geometry.webcam_corner:
-            graph.append(f"[1:v]scale={bw}:-2,format=yuv420p[cam]")
-            place = "x=main_w-overlay_w:y=main_h-overlay_h"
-        else:
-            graph.append(f"[1:v]scale={bw}:{bh}:force_original_aspect_ratio=decrease,"
-                         "format=yuv420p[cam]")
-            place = f"x={bx}+({bw}-overlay_w)/2:y={by}+({bh}-overlay_h)/2"
-        graph.append(f"[{last}][cam]overlay={place}:eof_action=repeat[vc]")
-        last = "vc"
-    keep = max(1, s.gop_seconds * fps)
-    graph.append(f"[{last}]mpdecimate=hi=1:lo=1:frac=0:max={keep},"
-                 f"tpad=stop_mode=clone:stop_duration={s.gop_seconds + 1}[v]")
+        graph += _webcams(last, geometry, media_info, fps, keep, total)
+    else:
+        graph.append(f"[{last}]null[v]")
     maps = ["-map", "[v]"]
     if media_info.has_audio:
         graph.append("[1:a]aresample=48000:async=1:first_pts=0,apad[a]")
@@ -159,9 +230,11 @@ def command(plan: Plan, work: Path, geometry: Geometry, settings: VideoSettings,
         "-c:v", "libx264", "-preset", s.preset or COMPOSE_PRESET, "-tune", "stillimage",
         "-crf", str(s.crf),
         "-pix_fmt", "yuv420p", "-force_key_frames", f"expr:gte(t,n_forced*{s.gop_seconds})",
-        "-fps_mode", "vfr", "-video_track_timescale", str(fps * 1000),
-        "-c:a", "aac", "-b:a", s.audio_bitrate, "-ar", "48000", "-ac", "2",
-        "-t", f"{total_frames / fps:.6f}", "-movflags", "+faststart", "-f", "mp4", str(output),
+        "-r", str(fps), "-fps_mode", "vfr", "-video_track_timescale", str(fps * 1000),
+        # The source's channels (BBB records mono): no work encoding a copy of one.
+        "-c:a", "aac", "-b:a", s.audio_bitrate, "-ar", "48000",
+        "-ac", str(min(2, media_info.audio_channels or 2)),
+        "-t", f"{total / fps:.6f}", "-movflags", "+faststart", "-f", "mp4", str(output),
     ]
 
 

@@ -55,3 +55,27 @@ def fit(box: tuple[float, float, float, float], area_w: int, area_h: int
     bx, by, bw, bh = box
     scale = min(area_w / bw, area_h / bh)
     return scale, (area_w - bw * scale) / 2 - bx * scale, (area_h - bh * scale) / 2 - by * scale
+
+
+def webcam_box(geometry: Geometry, source: tuple[int, int]) -> Rect:
+    """Where the webcams picture goes (x, y, w, h, all even): the corner layout fits the box's
+    width and sits in the frame's bottom-right corner, the others fit and centre in the box.
+    ``source`` is the video's size (0, 0: unknown, the box's)."""
+    bx, by, bw, bh = geometry.webcam or (0, 0, 2, 2)
+    iw, ih = source if source[0] > 0 and source[1] > 0 else (bw, bh)
+    if geometry.webcam_corner:
+        w, h = bw, _even(bw * ih / iw)
+        if h > geometry.height:
+            w, h = _even(geometry.height * iw / ih), _even(geometry.height)
+        return geometry.width - w, geometry.height - h, w, h
+    scale = min(bw / iw, bh / ih)
+    w, h = min(bw, _even(iw * scale)), min(bh, _even(ih * scale))
+    return bx + (bw - w) // 2 // 2 * 2, by + (bh - h) // 2 // 2 * 2, w, h
+
+
+def tiles(width: int, height: int, hole: Rect) -> list[Rect]:
+    """The rectangles of the frame around ``hole`` (x, y, w, h): above, left, right, below."""
+    x, y, w, h = hole
+    boxes = [(0, 0, width, y), (0, y, x, h), (x + w, y, width - x - w, h),
+             (0, y + h, width, height - y - h)]
+    return [box for box in boxes if box[2] > 0 and box[3] > 0]
