@@ -73,6 +73,20 @@ def test_still_picture_fails_only_across_picture_events(files):
     assert judge_frozen(scan(files["moving"], 8.0), [4.0], LIMITS)["status"] == "ok"
 
 
+def test_a_change_of_colour_at_the_same_brightness_is_not_a_frozen_picture(tmp_path):
+    """Two slides of nearly the same luma, (63,37,168) then (127,10,132), as in the 10-minute
+    lecture at 250 s: a grey-only scan saw one still picture and failed a good render."""
+    path = tmp_path / "slides.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "color=c=0x3F25A8:s=320x180:r=10:d=4", "-f", "lavfi", "-i",
+                    "color=c=0x7F0A84:s=320x180:r=10:d=4", "-filter_complex",
+                    "[0][1]concat=n=2:v=1", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    found = scan(path, 8.0, has_audio=False)
+    assert all(b - a < 7 for a, b in found.still), found.still
+    assert judge_frozen(found, [4.0], LIMITS)["status"] == "ok"
+
+
 def test_silence_compared_with_the_source(files):
     silent = scan(files["moving"], 8.0, silence_min=3)
     assert silent.silent and silent.silent[0][1] - silent.silent[0][0] > 7

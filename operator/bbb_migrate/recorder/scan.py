@@ -2,8 +2,10 @@
 sheet, from a single decode of the file.
 
 A render is decoded once more after it is encoded (the cost of looking at every frame): each
-frame is shrunk to 160x90 grey first, so the detectors cost little next to the decoder, and the
-audio is only measured. The contact sheet (the frames at chosen instants, side by side, with
+frame is shrunk to 160x90 first, so the detectors cost little next to the decoder, and the
+audio is only measured. The colour planes are kept: two slides of the same brightness in other
+colours (the 10-minute lecture's slides 13 and 14) look alike in grey, and a grey scan took a
+good render for a frozen one. The contact sheet (the frames at chosen instants, side by side, with
 their times) comes out of the same pass. ``source_volume`` measures the source's sound over a
 few windows, and is only called for the output's long silences.
 """
@@ -67,7 +69,7 @@ def command(path: Path, duration: float, *, black_min: float, still_min: float,
     """The ffmpeg command of the pass (the detectors print their findings on stderr)."""
     w, h = THUMB
     video = (f"[0:v]scale={w}:{h}:flags=area,split[d][s];"
-             f"[d]format=gray,blackdetect=d={black_min}:pix_th=0.10,"
+             f"[d]format=yuv420p,blackdetect=d={black_min}:pix_th=0.10,"
              f"freezedetect=n=-60dB:d={still_min}[vo]")
     argv = ["ffmpeg", "-hide_banner", "-nostats", "-v", "info", "-i", str(path)]
     maps = ["-map", "[vo]", "-f", "null", "-"]
