@@ -6,7 +6,6 @@ changed), 3 the Pod database failed (nothing deleted: the deletion is one transa
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,13 +14,8 @@ import click
 
 from . import kubesecrets, options
 
-EXIT_CONFIG = 2
 EXIT_DATABASE = 3
-
-
-def _fail(message: str, status: int = EXIT_CONFIG) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(status)
+_fail = options.fail
 
 
 @click.command()

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from ..runner.statestore import StateStore
+    from ..spec import MigrationSpec
+
+EXIT_CONFIG = 2  # a refused spec, a missing secret or state: nothing was done
 
 OLD_SPEC_NAME = "--file"  # run/status/retry-failed's name before 0.2: still accepted, not shown
 
@@ -33,3 +41,19 @@ def spec_option(*, required: bool, help: str) -> Any:
     return click.option("-f", "--spec", OLD_SPEC_NAME, "spec_path", cls=AliasOption,
                         hidden_names=(OLD_SPEC_NAME,), required=required, metavar="SPEC",
                         type=click.Path(dir_okay=False), help=help)
+
+
+def fail(message: str, status: int = EXIT_CONFIG) -> NoReturn:
+    """Print ``Error: message`` on stderr and exit ``status``: how every command refuses."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+def open_state(spec: MigrationSpec, spec_path: str) -> StateStore:
+    """The local run's state store, read-only; a refusal that says how to make one."""
+    from ..runner.statestore import StateError, StateStore
+
+    try:
+        return StateStore.for_directory(Path(spec.output.directory).expanduser(), readonly=True)
+    except StateError as exc:
+        fail(f"{exc}; run `bbb-migrate run -f {spec_path}` first")

@@ -17,8 +17,6 @@ import click
 
 from . import options
 
-EXIT_CONFIG = 2
-
 
 def _config_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "fix the configuration": reported in one line, exit status 2."""
@@ -45,9 +43,7 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(EXIT_CONFIG)
+_fail = options.fail
 
 
 def _load(spec_path: str) -> Any:
@@ -149,17 +145,12 @@ def status(spec_path: str, json_output: bool) -> None:
     """Where a migration stands, from its state file only (no server, no database)."""
     from ..models import iso_utc
     from ..runner.progress import make_reporter
-    from ..runner.statestore import StateError, StateStore
     from ..runner.summary import summarize
     from ..state import IN_FLIGHT
 
     spec = _load(spec_path)
     directory = Path(spec.output.directory).expanduser()
-    try:
-        store = StateStore.for_directory(directory, readonly=True)
-    except StateError as exc:
-        _fail(f"{exc}; run `bbb-migrate run -f {spec_path}` first")
-    with store:
+    with options.open_state(spec, spec_path) as store:
         rows = store.load()
         summary = summarize(rows, json.loads(store.get_meta("excluded") or "{}"))
         planned_at = store.get_meta("planned_at")

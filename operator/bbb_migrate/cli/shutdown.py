@@ -12,20 +12,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from . import kubesecrets, options
 
 EXIT_NO = 1
-EXIT_CONFIG = 2
 EXIT_DATABASE = 3
-
-
-def _fail(message: str, status: int = EXIT_CONFIG) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(status)
+_fail = options.fail
 
 
 @click.command("shutdown-check")
@@ -48,7 +43,6 @@ def shutdown_check(spec_path: str, keep_old_links: bool, json_output: bool,
     from ..publish import cleanup
     from ..publish.db import Connection, DatabaseError
     from ..runner import shutdown_check as sc
-    from ..runner.statestore import StateError, StateStore
     from ..spec import SpecError, load_spec
 
     try:
@@ -60,12 +54,7 @@ def shutdown_check(spec_path: str, keep_old_links: bool, json_output: bool,
     if name is not None:
         rows, blockers = _cluster_rows(namespace, name, spec)
     else:
-        directory = Path(spec.output.directory).expanduser()
-        try:
-            store = StateStore.for_directory(directory, readonly=True)
-        except StateError as exc:
-            _fail(f"{exc}; run `bbb-migrate run -f {spec_path}` first")
-        with store:
+        with options.open_state(spec, spec_path) as store:
             rows = store.load()
     old_links = None
     database = spec.pod.database
