@@ -30,6 +30,16 @@ def _spec(monkeypatch, pod, moodle, media: Path, *, dry_run: bool = False):
                                   "mediaPath": str(media)})
 
 
+def _world(dbs, tmp_path: Path, engine: str = "postgresql", version: int = 4):
+    """A seeded Pod and Moodle on ``engine``, and an empty media folder."""
+    pod = dbs.pod(engine, version)
+    seed_pod(pod, version)
+    moodle = dbs.moodle(engine)
+    media = tmp_path / "media"
+    media.mkdir()
+    return pod, moodle, seed_moodle(moodle), media
+
+
 def _rendered(tmp_path: Path, record_id: str) -> Path:
     work = tmp_path / "work" / record_id
     work.mkdir(parents=True)
@@ -41,12 +51,7 @@ def _rendered(tmp_path: Path, record_id: str) -> Path:
 @pytest.mark.parametrize(("engine", "version"), COMBOS)
 def test_rows_point_at_the_served_mp4_for_every_owner(engine, version, dbs, monkeypatch,
                                                       tmp_path):
-    pod = dbs.pod(engine, version)
-    seed_pod(pod, version)
-    moodle = dbs.moodle(engine)
-    world = seed_moodle(moodle)
-    media = tmp_path / "media"
-    media.mkdir()
+    pod, moodle, world, media = _world(dbs, tmp_path, engine, version)
     publisher = Publisher(_spec(monkeypatch, pod, moodle, media))
     try:
         publisher.check()
@@ -75,12 +80,7 @@ def test_rows_point_at_the_served_mp4_for_every_owner(engine, version, dbs, monk
 
 def test_retry_keeps_the_file_in_place_and_a_missing_file_is_retryable(dbs, monkeypatch,
                                                                       tmp_path):
-    pod = dbs.pod("postgresql", 4)
-    seed_pod(pod, 4)
-    moodle = dbs.moodle("postgresql")
-    world = seed_moodle(moodle)
-    media = tmp_path / "media"
-    media.mkdir()
+    pod, moodle, world, media = _world(dbs, tmp_path)
     rec = world.recordings["rec2"]
     publisher = Publisher(_spec(monkeypatch, pod, moodle, media))
     try:
@@ -100,12 +100,7 @@ def test_retry_keeps_the_file_in_place_and_a_missing_file_is_retryable(dbs, monk
 
 
 def test_dry_run_moves_nothing_and_writes_nothing(dbs, monkeypatch, tmp_path):
-    pod = dbs.pod("postgresql", 4)
-    seed_pod(pod, 4)
-    moodle = dbs.moodle("postgresql")
-    world = seed_moodle(moodle)
-    media = tmp_path / "media"
-    media.mkdir()
+    pod, moodle, world, media = _world(dbs, tmp_path)
     rec = world.recordings["rec1"]
     rendered = _rendered(tmp_path, rec.record_id)
     before = pod.dump()
