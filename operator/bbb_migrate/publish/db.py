@@ -40,6 +40,12 @@ __all__ = ["MYSQL", "POSTGRESQL", "Connection", "DatabaseError", "DatabaseTimeou
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
+def marks(count: int) -> str:
+    """``%s, %s, …``: one placeholder per value of an ``IN`` list or a row, so that values
+    always travel as parameters, never in the SQL text."""
+    return ", ".join(["%s"] * count)
+
+
 class Connection:
     """One open connection with the engine differences hidden behind a few methods."""
 
@@ -133,8 +139,8 @@ class Connection:
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """INSERT one row without an id and return the id the database's sequence gave it."""
         columns = ", ".join(self.ident(c) for c in values)
-        marks = ", ".join(["%s"] * len(values))
-        sql = f"INSERT INTO {self.ident(table)} ({columns}) VALUES ({marks})"  # noqa: S608
+        sql = (f"INSERT INTO {self.ident(table)} ({columns}) "  # noqa: S608
+               f"VALUES ({marks(len(values))})")
         if self.engine == POSTGRESQL:
             sql += " RETURNING id"
         params = list(values.values())
@@ -157,7 +163,7 @@ class Connection:
         if self.engine != POSTGRESQL or len(rows) == 1:
             return [self.insert(table, row) for row in rows]
         columns = list(rows[0])
-        group = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        group = "(" + marks(len(columns)) + ")"
         sql = (
             f"INSERT INTO {self.ident(table)} ({', '.join(self.ident(c) for c in columns)}) "  # noqa: S608
             f"VALUES {', '.join([group] * len(rows))} RETURNING id"
@@ -182,9 +188,8 @@ class Connection:
         cases = " ".join(["WHEN %s THEN %s"] * len(values))
         sets = [f"{self.ident(column)} = CASE {self.ident('id')} {cases} END"]
         sets += [f"{self.ident(c)} = %s" for c in extra or {}]
-        marks = ", ".join(["%s"] * len(values))
         sql = (f"UPDATE {self.ident(table)} SET {', '.join(sets)} "  # noqa: S608
-               f"WHERE {self.ident('id')} IN ({marks})")
+               f"WHERE {self.ident('id')} IN ({marks(len(values))})")
         params = [p for pair in values.items() for p in pair]
         params += [*(extra or {}).values(), *values]
         return self.execute(sql, params)

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .db import marks
+
 if TYPE_CHECKING:
     from .moodle import MoodleDirectory
 
@@ -56,10 +58,6 @@ class Moderators:
 
 
 Resolved = tuple[list[MoodleUser], list[str]]  # an activity's importable moderators, warnings
-
-
-def _marks(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
 
 
 def resolve(directory: MoodleDirectory, activities: list[Activity]) -> dict[int, Resolved]:
@@ -139,7 +137,7 @@ def _owners(directory: MoodleDirectory, activity_ids: list[int]) -> dict[int, in
         return {}
     rows = directory.conn.query(
         f"SELECT bigbluebuttonbnid, userid FROM {directory.t('bigbluebuttonbn_logs')} "  # noqa: S608
-        f"WHERE bigbluebuttonbnid IN ({_marks(activity_ids)}) AND log = %s "
+        f"WHERE bigbluebuttonbnid IN ({marks(len(activity_ids))}) AND log = %s "
         "AND userid IS NOT NULL ORDER BY id", [*activity_ids, "Add"])
     found: dict[int, int] = {}
     for activity_id, user_id in rows:
@@ -159,7 +157,7 @@ def _role_holders(directory: MoodleDirectory, activities: list[Activity],
             f"SELECT cm.instance, cx.path FROM {t('course_modules')} cm "  # noqa: S608
             f"JOIN {t('modules')} m ON m.id = cm.module "
             f"JOIN {t('context')} cx ON cx.contextlevel = %s AND cx.instanceid = cm.id "
-            f"WHERE m.name = %s AND cm.instance IN ({_marks(ids)})",
+            f"WHERE m.name = %s AND cm.instance IN ({marks(len(ids))})",
             [MODULE_CONTEXT, "bigbluebuttonbn", *ids]):
         paths.setdefault(int(instance), str(path or ""))
     courses = sorted({a.course for a in activities if a.id not in paths})
@@ -167,7 +165,7 @@ def _role_holders(directory: MoodleDirectory, activities: list[Activity],
     if courses:  # module context missing: fall back to the course's
         for course, path in conn.query(
                 f"SELECT instanceid, path FROM {t('context')} "  # noqa: S608
-                f"WHERE contextlevel = %s AND instanceid IN ({_marks(courses)})",
+                f"WHERE contextlevel = %s AND instanceid IN ({marks(len(courses))})",
                 [COURSE_CONTEXT, *courses]):
             course_paths.setdefault(int(course), str(path or ""))
     contexts = {a.id: {int(p) for p in (paths.get(a.id) or course_paths.get(a.course, ""))
@@ -178,7 +176,8 @@ def _role_holders(directory: MoodleDirectory, activities: list[Activity],
         return {}
     rows = conn.query(
         f"SELECT DISTINCT roleid, contextid, userid FROM {t('role_assignments')} "  # noqa: S608
-        f"WHERE roleid IN ({_marks(all_roles)}) AND contextid IN ({_marks(all_contexts)})",
+        f"WHERE roleid IN ({marks(len(all_roles))}) "
+        f"AND contextid IN ({marks(len(all_contexts))})",
         [*all_roles, *all_contexts])
     found: dict[int, list[int]] = {}
     for activity in activities:
@@ -194,7 +193,7 @@ def _enrolled(directory: MoodleDirectory, courses: list[int]) -> dict[int, list[
     rows = directory.conn.query(
         f"SELECT DISTINCT e.courseid, ue.userid FROM {directory.t('user_enrolments')} ue "  # noqa: S608
         f"JOIN {directory.t('enrol')} e ON e.id = ue.enrolid "
-        f"WHERE e.courseid IN ({_marks(courses)}) AND e.status = 0 AND ue.status = 0 "
+        f"WHERE e.courseid IN ({marks(len(courses))}) AND e.status = 0 AND ue.status = 0 "
         "ORDER BY ue.userid", courses)
     found: dict[int, list[int]] = {}
     for course, user in rows:
@@ -207,7 +206,7 @@ def _users(directory: MoodleDirectory, ids: list[int]) -> dict[int, MoodleUser]:
         return {}
     rows = directory.conn.query(
         "SELECT id, username, firstname, lastname, email, deleted, suspended "  # noqa: S608
-        f"FROM {directory.t('user')} WHERE id IN ({_marks(ids)})", ids)
+        f"FROM {directory.t('user')} WHERE id IN ({marks(len(ids))})", ids)
     return {int(r[0]): MoodleUser(int(r[0]), r[1], r[2] or "", r[3] or "", r[4] or "",
                                   bool(r[5]), bool(r[6])) for r in rows}
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..models import Recording
 from . import moderators
-from .db import Connection, DatabaseError
+from .db import Connection, DatabaseError, marks
 from .moderators import Activity, Moderators, MoodleUser
 
 __all__ = ["MEETING_ID", "Activity", "Moderators", "MoodleDirectory", "MoodleUser"]
@@ -83,12 +83,12 @@ class MoodleDirectory:
         self.resolve_moderators(origin)
 
     def _link_rows(self, ids: list[str]) -> list[tuple[Any, ...]]:
-        marks = ", ".join(["%s"] * len(ids))
+        placeholders = marks(len(ids))
         return self.conn.query(
             "SELECT r.recordingid, r.bigbluebuttonbnid, r.groupid, r.imported, b.id, "  # noqa: S608
             f"b.course, b.name, b.participants, r.id FROM {self.t('bigbluebuttonbn_recordings')} r "
             f"LEFT JOIN {self.t('bigbluebuttonbn')} b ON b.id = r.bigbluebuttonbnid "
-            f"WHERE r.recordingid IN ({marks}) ORDER BY r.imported, r.id",
+            f"WHERE r.recordingid IN ({placeholders}) ORDER BY r.imported, r.id",
             ids,
         )
 
@@ -210,7 +210,7 @@ class MoodleDirectory:
         ids = sorted({a.id for a in activities})
         rows = self.conn.query(
             f"SELECT id, intro FROM {self.t('bigbluebuttonbn')} "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id FOR UPDATE", ids)
+            f"WHERE id IN ({marks(len(ids))}) ORDER BY id FOR UPDATE", ids)
         intros = {int(r[0]): r[1] or "" for r in rows if html not in (r[1] or "")}
         if not intros:
             return []
@@ -224,6 +224,6 @@ class MoodleDirectory:
         # What Moodle's increment_revision_number() does, so the course cache is rebuilt.
         self.conn.execute(
             f"UPDATE {self.t('course')} SET cacherev = CASE WHEN cacherev < %s THEN %s "  # noqa: S608
-            f"ELSE cacherev + 1 END WHERE id IN ({', '.join(['%s'] * len(courses))})",
+            f"ELSE cacherev + 1 END WHERE id IN ({marks(len(courses))})",
             (now, now, *courses))
         return written

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .db import POSTGRESQL, Connection
+from .db import POSTGRESQL, Connection, marks
 from .podschema import PodSchema
 from .podusers import UserRows, hashkey
 
@@ -215,16 +215,16 @@ class PodWriter(UserRows):
         the latest committed rows rather than the REPEATABLE READ snapshot. A dry run takes no
         lock (its transaction is read-only).
         """
-        marks = ", ".join(["%s"] * len(owner_ids))
+        owners = marks(len(owner_ids))
         if not self.dry_run:
             self.conn.query(
-                f"SELECT id FROM auth_user WHERE id IN ({marks}) ORDER BY id FOR UPDATE",  # noqa: S608
+                f"SELECT id FROM auth_user WHERE id IN ({owners}) ORDER BY id FOR UPDATE",  # noqa: S608
                 owner_ids)
         locking = " FOR UPDATE" if self.conn.engine != POSTGRESQL and not self.dry_run else ""
-        urls = ", ".join(["%s"] * len(source_urls))
         rows = self.conn.query(
             "SELECT source_url, owner_id FROM import_video_externalrecording "  # noqa: S608
-            f"WHERE source_url IN ({urls}) AND owner_id IN ({marks}){locking}",
+            f"WHERE source_url IN ({marks(len(source_urls))}) AND owner_id IN ({owners})"
+            f"{locking}",
             [*source_urls, *owner_ids])
         return {(str(r[0]), int(r[1])) for r in rows}
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .db import marks
 from .moderators import MoodleUser
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class UserRows:
             return set()
         rows = self.conn.query(
             f"SELECT id, username FROM auth_user WHERE username IN "  # noqa: S608
-            f"({', '.join(['%s'] * len(missing))})", missing)
+            f"({marks(len(missing))})", missing)
         exact = {str(r[1]): int(r[0]) for r in rows}
         for name in missing:
             if name in exact:
@@ -85,7 +86,7 @@ class UserRows:
             return {}
         rows = self.conn.query(
             "SELECT id, first_name, last_name, username FROM auth_user "  # noqa: S608
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+            f"WHERE id IN ({marks(len(ids))})", ids)
         return {int(r[0]): (r[3], f"{r[1]} {r[2]} ({r[3]})") for r in rows}
 
     def ensure_users(self: PodWriter, wanted: list[Wanted]) -> list[int | None]:
