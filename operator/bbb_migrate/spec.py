@@ -351,9 +351,10 @@ class RecorderSettings(_Model):
         "~10x real time), capture (the player played and filmed, real time), or auto: compose "
         "when it draws every feature the recording uses, else capture (reason in the result).")
     layout: Literal["presentation", "presentation+webcam", "player"] = Field(
-        "presentation+webcam", description="compose only: slides only, slides with the webcam "
-        "in a corner, or the 2.3 player's arrangement (capture always films the player).")
-    chat: bool = Field(True, description="compose, layout player: show the chat column.")
+        "presentation+webcam", description="The picture, for both engines: the presentation "
+        "alone, the presentation with the webcams in a corner (player chrome hidden), or the "
+        "player's own arrangement (title bar, webcams, chat, thumbnails).")
+    chat: bool = Field(True, description="Layout player: show the chat column.")
     compose_resources: Resources = Field(
         default_factory=lambda: Resources(requests={"cpu": "500m", "memory": "512Mi"},
                                           limits={"cpu": "1", "memory": "1Gi"}),

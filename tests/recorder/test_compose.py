@@ -26,7 +26,7 @@ from rechelpers import (
 from bbb_migrate.simulator.make_sample import BEEPS, DURATION, SEGMENTS
 
 FPS = 25
-AREA = (320, 60, 960, 560)  # the presentation area of layout "player" (as capture films it)
+FRAME = (0, 0, 1280, 720)
 
 
 def grid_colours(path: Path, box: tuple[int, int, int, int], fps: int = FPS) -> np.ndarray:
@@ -197,15 +197,17 @@ INSTANTS = [t for t in (0.4 + 0.45 * i for i in range(44))
 
 
 @pytest.mark.slow
-def test_frames_match_the_capture_engine(renders, composed, tmp_path):
-    """The presentation area, compose (layout player) against capture of the 2.3 player (the
-    render tests' capture, conftest), at 22 instants: mean SSIM at least 0.9 (accepted
-    differences: docs/recorder.md)."""
+@pytest.mark.parametrize("form", ["2.3", "2.0"])
+def test_frames_match_the_capture_engine(renders, composed, form, tmp_path):
+    """The whole frame in the default layout (presentation+webcam), compose against the capture
+    of each player (the render tests' captures, conftest), at 22 instants: mean SSIM at least
+    0.9 (accepted differences: docs/recorder.md)."""
     assert len(INSTANTS) >= 20
-    capture = renders["2.3"]
+    capture = renders[form]
     skip_if_starved(capture)
     assert capture.code == 0, capture.stdout[-3000:]
     assert capture.result.extra["engine"] == "capture"
-    scores = [ssim(capture.output, composed["player"].output, t, AREA, tmp_path)
+    assert capture.result.extra["layout"] == "presentation+webcam"
+    scores = [ssim(capture.output, composed["presentation+webcam"].output, t, FRAME, tmp_path)
               for t in INSTANTS]
     assert sum(scores) / len(scores) >= 0.9, list(zip(INSTANTS, scores, strict=True))

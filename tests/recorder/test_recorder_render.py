@@ -38,9 +38,14 @@ from bbb_migrate.simulator.make_sample import (
 pytestmark = pytest.mark.slow
 
 FORMS = ("2.3", "2.0")
-# A flat part of the slide area in each player's layout at 1280x720 (upper left of the slide,
-# away from the number, the annotations and the cursor).
-SLIDE_BOX = {"2.3": (360, 100, 100, 60), "2.0": (40, 150, 100, 60)}
+# A flat part of the slide (upper left, away from the number, the annotations and the cursor) at
+# 1280x720: in the default layout (presentation+webcam) the sample's 16:9 slides fill the frame;
+# in layout "player", where each player puts them.
+SLIDE_BOX = (50, 60, 100, 60)
+PLAYER_SLIDE_BOX = {"2.3": (360, 100, 100, 60), "2.0": (40, 150, 100, 60)}
+# The webcams in layout presentation+webcam: the sample's 4:3 video, a quarter of the frame wide,
+# in the bottom-right corner (as compose places it).
+CORNER = (960, 480, 320, 240)
 PALETTE = {f"{s.kind}{s.number}": s.rgb for s in SEGMENTS}
 SYNC_TOLERANCE = 0.100  # seconds
 
@@ -106,7 +111,7 @@ def test_result_json_describes_the_file(renders, form):
 
 @pytest.mark.parametrize("form", FORMS)
 def test_expected_slide_visible_at_chosen_times(renders, form):
-    colours, fps = region_colours(_render(renders, form).output, SLIDE_BOX[form])
+    colours, fps = region_colours(_render(renders, form).output, SLIDE_BOX)
     # from the very first frame (the players show their logo until their clock first ticks:
     # the recorder has them draw t=0 before the capture starts) to the last
     for t in (0.0, 0.5, 3.0, 5.5, 6.5, 9.0, 12.5, 15.0, 19.0, DURATION - 1 / fps):
@@ -132,7 +137,7 @@ def test_audio_video_sync_within_100ms(renders, form):
     # the marker beep has no slide change: it tells where media t=0 is in the file (the file
     # starts with playback, to two frames; the sound trails the media clock by ~35 ms)
     assert abs(onsets[0] - MARKER_BEEP) < 0.12
-    colours, fps = region_colours(path, SLIDE_BOX[form])
+    colours, fps = region_colours(path, SLIDE_BOX)
     for beep, onset in zip(BEEPS, onsets[1:], strict=True):
         seg = segment_at(beep + 0.01)
         change = first_change(colours, fps, seg.rgb, after=beep - 1.0)
@@ -153,8 +158,8 @@ def test_clean_frame_no_controls_scrollbar_or_cursor(renders, form):
         bar = np.abs(frame[680:720, :, :] - CONTROL_BAR_RGB).max(axis=2) < 15
         assert bar.mean(axis=1).max() < 0.5, "control bar visible"
         # no scrollbar down the right edge: the last 14 columns continue the content
-        edge = frame[80:600, 1266:1280, :].mean(axis=1)
-        inside = frame[80:600, 1250:1264, :].mean(axis=1)
+        edge = frame[80:460, 1266:1280, :].mean(axis=1)
+        inside = frame[80:460, 1250:1264, :].mean(axis=1)
         assert np.abs(edge - inside).max(axis=1).mean() < 6, "scrollbar visible"
         # the X pointer sits at the screen centre, inside the slide: that area is flat
         centre = frame[340:380, 620:660, :]
@@ -162,12 +167,58 @@ def test_clean_frame_no_controls_scrollbar_or_cursor(renders, form):
         assert np.abs(centre.mean(axis=(0, 1)) - segment_at(t).rgb).max() < 40
 
 
+def _near(frame: np.ndarray, box: tuple[int, int, int, int], rgb) -> float:
+    """The share of ``box``'s pixels within 40 of ``rgb`` in every channel."""
+    x, y, w, h = box
+    return float((np.abs(frame[y:y + h, x:x + w, :] - rgb).max(axis=2) < 40).mean())
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_default_layout_has_no_player_chrome_and_webcams_in_the_corner(renders, form):
+    """presentation+webcam: where each player has its title bar, thumbnails, chat, its own webcams
+    box and its bottom strip, the slide continues; the webcams video is in the bottom-right
+    corner, a quarter of the frame wide, and nowhere else."""
+    frame = frame_at(_render(renders, form).output, 1.5).astype(float)  # slide 1, nothing on it
+    x, y, w, h = SLIDE_BOX
+    red = np.median(frame[y:y + h, x:x + w, :], axis=(0, 1))  # the slide, as captured
+    assert closest(red, PALETTE) == "slide1"
+    chrome = {"top bar / navbar": (0, 0, 1280, 60),
+              "left column (2.3 webcams, chat)": (0, 60, 320, 660),
+              "bottom strip (thumbnails, controls)": (320, 600, 620, 120),
+              "right column above the corner (2.0 webcams)": (860, 60, 80, 400)}
+    for name, box in chrome.items():
+        assert _near(frame, box, red) > 0.99, f"{name}: not the slide"
+    x, y, w, h = CORNER
+    assert _near(frame, (x + 4, y + 4, w - 8, h - 8), red) < 0.02, "no webcams in the corner"
+    # its edges, to a few pixels: the slide just outside, the video just inside
+    assert _near(frame, (x - 8, y + 40, 4, h - 80), red) > 0.99
+    assert _near(frame, (x + 8, y - 8, 60, 4), red) > 0.99  # (left of the slide's number)
+    assert _near(frame, (x + 4, y + 40, 4, h - 80), red) < 0.02
+    assert _near(frame, (x + 40, y + 4, w - 80, 4), red) < 0.02
+
+
+def _player_chrome(form: str, frame: np.ndarray) -> None:
+    """Layout "player": the player's own arrangement, as BBB lays it out at 1280x720 (research
+    boxes in docs/recorder.md): the chrome is there, the webcams in the player's own box."""
+    slide = segment_at(3.0).rgb
+    if form == "2.3":
+        top_bar = frame[5:55, 400:1200, :]
+        assert top_bar.mean() > 200, "2.3: no light top bar above the presentation"
+        assert _near(frame, (0, 0, 320, 240), slide) < 0.02, "2.3: webcams box not at 0,0"
+        assert frame[300:700, 0:320, :].mean() > 200, "2.3: no light chat column"
+        assert _near(frame, (330, 600, 940, 60), slide) < 0.5, "2.3: no thumbnail strip"
+    else:
+        assert _near(frame, (0, 0, 1280, 48), slide) < 0.02, "2.0: no navbar"
+        assert _near(frame, (880, 60, 380, 280), slide) < 0.02, "2.0: webcams not at the right"
+
+
 def test_two_recorders_in_parallel_both_succeed(simulator, tmp_path):
-    # the first 8 s of the sample (--duration), by two recorders at the same time
+    # the first 8 s of the sample (--duration), by two recorders at the same time, in the
+    # player's own arrangement (layout player)
     wait_for_headroom(1.5 * HEADROOM_CORES)
     began = time.monotonic()
     outputs = [tmp_path / "p23.mp4", tmp_path / "p20.mp4"]
-    procs = [(start_recorder(url, output, "--duration", "8"), output)
+    procs = [(start_recorder(url, output, "--duration", "8", "--layout", "player"), output)
              for url, output in zip((url_23(simulator), url_20(simulator)), outputs, strict=True)]
     runs = [finish(proc, output, began) for proc, output in procs]
     skip_if_starved(*runs)  # the recorder's own measure: it fell behind real time
@@ -181,10 +232,12 @@ def test_two_recorders_in_parallel_both_succeed(simulator, tmp_path):
     assert len(displays) == 2, "each recorder needs its own X display"
     (a_start, a_end), (b_start, b_end) = spans
     assert a_start < b_end and b_start < a_end, "the two captures overlapped in time"
-    for run, form in zip(runs, ("2.3", "2.0"), strict=True):  # both show the right slides
-        colours, fps = region_colours(run.output, SLIDE_BOX[form])
+    for run, form in zip(runs, ("2.3", "2.0"), strict=True):  # both right, in layout player
+        colours, fps = region_colours(run.output, PLAYER_SLIDE_BOX[form])
         assert closest(colours[int(3 * fps)], PALETTE) == "slide1", form
         assert closest(colours[int(7 * fps)], PALETTE) == "slide2", form
+        assert run.result.extra["layout"] == "player"
+        _player_chrome(form, frame_at(run.output, 3.0).astype(float))
 
 
 def test_audio_only_recording_plays_through_the_audio_element(tmp_path):

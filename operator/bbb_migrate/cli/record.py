@@ -63,9 +63,10 @@ def _env(name: str) -> str:
 @click.option("--layout", default="presentation+webcam", show_default=True,
               envvar=_env("LAYOUT"),
               type=click.Choice(["presentation", "presentation+webcam", "player"]),
-              help="compose: slides only, webcam in a corner, or the 2.3 player's arrangement.")
+              help="Both engines: the presentation alone, with the webcams in a corner (player "
+                   "chrome hidden), or the player's own arrangement.")
 @click.option("--chat/--no-chat", default=True, show_default=True, envvar=_env("CHAT"),
-              help="compose, layout player: the chat column.")
+              help="Layout player: the chat column.")
 @click.option("--deadline-factor", type=click.FloatRange(1.0, 100), default=1.5,
               show_default=True, envvar=_env("DEADLINE_FACTOR"),
               help="Stop (exit 13) after duration x factor + margin.")

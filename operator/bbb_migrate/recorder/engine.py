@@ -3,8 +3,8 @@
 ``auto`` (the default) fetches the recording's files once and composes when compose draws every
 feature the recording uses; otherwise it captures the player, and the reason goes into the
 result JSON (``extra.engine_reason``), the log, and from there the status and summaries.
-A layout other than what the player shows (``presentation``, ``presentation+webcam``) exists
-only in compose; capture always records the player's own arrangement.
+Both engines make the same layouts (``presentation``, ``presentation+webcam``, ``player``): compose
+draws them, capture has the player lay itself out so (``players.layout_css``).
 """
 
 from __future__ import annotations

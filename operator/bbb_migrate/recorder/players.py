@@ -5,6 +5,12 @@ bbb-playback (BBB >= 2.3, URL ``/playback/presentation/2.3/<id>``) and the legac
 the same four things a recorder needs: a readiness/error signal, a media element whose
 ``currentTime`` is the playback clock (its ``ended`` event is the end signal), a play control
 that a scripted DOM click can press, and overlays to hide for a clean frame.
+
+The picture is arranged by CSS added before the player's own scripts run (``layout_css``): the
+player's arrangement with its chrome (layout ``player``), or its presentation area filling the
+frame, chrome hidden, with the webcams video in the bottom-right corner
+(``presentation+webcam``, as compose draws it) or hidden (``presentation``). The player keeps
+laying out and drawing its own content inside the boxes it is given.
 """
 
 from __future__ import annotations
@@ -14,12 +20,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from .compose.layout import geometry
+
 RECORD_ID_23 = re.compile(r"^/playback/presentation/2\.3/([^/?#]+)/?$")
 RECORD_ID_20 = re.compile(r"^/playback/presentation/2\.0/playback\.html$")
 
-# Never show the pointer or react to it (no hover states, no tooltips), never scroll.
+# Never show the pointer or react to it (no hover states, no tooltips), never scroll; the page
+# exactly the capture's size (the window is a pixel larger: browser.py).
 _COMMON_CSS = """
 html, body { overflow: hidden !important; }
+html, body { width: FRAME_W !important; height: FRAME_H !important; }
 ::-webkit-scrollbar { display: none !important; width: 0 !important; height: 0 !important; }
 *, *::before, *::after { cursor: none !important; pointer-events: none !important;
   caret-color: transparent !important; }
@@ -34,7 +44,10 @@ class PlayerForm:
     ready_js: str  # → {"ready": bool} or {"error": text}
     media_selector: str  # the element whose currentTime is the playback clock
     play_selector: str  # the control a click on which starts playback
-    hide_css: str
+    overlay_css: str  # controls and overlays, hidden in every layout
+    fill_css: str  # chrome hidden and the presentation area filling the frame
+    webcams_box: str  # the element holding the webcams video (moved to the corner or hidden)
+    chat_selector: str  # the chat, emptied in layout "player" without chat
     clock_js: str = ""  # an init script that puts the player's content clock on the media clock
 
 
@@ -134,11 +147,23 @@ BBB_PLAYBACK_23 = PlayerForm(
     ),
     media_selector="#webcams video",
     play_selector=".vjs-play-control",
-    hide_css=_COMMON_CSS + """
+    # video.js's control bar is fixed at the bottom and the wrapper keeps 30 px for it
+    overlay_css="""
 .vjs-control-bar, .vjs-big-play-button, .vjs-loading-spinner, .fullscreen-button,
 .vjs-text-track-display { display: none !important; }
 .player-wrapper { padding-bottom: 0 !important; }
 """,
+    # bbb-playback's grid (research note bbb-players.md §4) set aside: the content column
+    # (presentation and screen share over the thumbnails) fixed over the whole frame
+    fill_css="""
+.top-bar, .application, .bottom-content, .bottom-bar { display: none !important; }
+.player-wrapper { display: block !important; }
+.content { position: fixed !important; left: 0 !important; top: 0 !important;
+  width: FRAME_W !important; height: FRAME_H !important; margin: 0 !important; }
+.top-content { width: 100% !important; height: 100% !important; background: #fff !important; }
+""",
+    webcams_box=".media",
+    chat_selector="#chat",
 )
 
 # The 2.0 player (lib/writing.js ``runPopcorn``) redraws its content from an animation-frame loop
@@ -180,11 +205,61 @@ LEGACY_PLAYER_20 = PlayerForm(
     ),
     media_selector="#video",
     play_selector=".acorn-play-button",
-    hide_css=_COMMON_CSS + """
-.acorn-controls, #copyright, #navbar { display: none !important; }
+    overlay_css="""
+.acorn-controls { display: none !important; }
 """,
+    # the main section (playback.css: 10 px padding, 25 px under the slides, a grey ground)
+    # fixed over the whole frame, its presentation area filling it on white
+    fill_css="""
+#navbar, #copyright, #chat-area { display: none !important; }
+#main-section { position: fixed !important; left: 0 !important; top: 0 !important;
+  width: FRAME_W !important; height: FRAME_H !important; max-width: none !important;
+  margin: 0 !important; padding: 0 !important; border: 0 !important; float: none !important;
+  background: #fff !important; }
+#presentation-area { position: absolute !important; inset: 0 !important; width: auto !important;
+  height: auto !important; margin: 0 !important; background: #fff !important; }
+""",
+    webcams_box="#side-section",
+    chat_selector="#chat-area",
     clock_js=_CLOCK_20,
 )
+
+# The webcams video in the bottom-right corner, as compose places it (compose/layout.py): a
+# quarter of the frame wide, fitted to that width (to the frame's height if taller), the rest
+# of its box transparent over the presentation. BOX and VIDEO are the form's selectors.
+_CORNER_CSS = """
+BOX { position: fixed !important; left: BOX_X !important; top: 0 !important;
+  width: BOX_W !important; height: FRAME_H !important; max-width: none !important;
+  margin: 0 !important; padding: 0 !important; border: 0 !important; float: none !important;
+  z-index: 50 !important;
+  background: transparent !important; }
+BOX > *:not(:has(VIDEO)):not(VIDEO) { display: none !important; }
+BOX *, BOX { background: transparent !important; }
+BOX *:has(VIDEO) { position: absolute !important; inset: 0 !important; width: auto !important;
+  height: auto !important; margin: 0 !important; padding: 0 !important; }
+BOX VIDEO { position: absolute !important; inset: 0 !important; width: 100% !important;
+  height: 100% !important; object-fit: contain !important; object-position: 100% 100% !important; }
+"""
+
+def layout_css(form: PlayerForm, layout: str, width: int, height: int, chat: bool = True) -> str:
+    """The CSS that arranges ``form``'s page as ``layout`` in the captured ``width`` x ``height``
+    (module docstring). Boxes are in pixels of the capture, not of the viewport: the browser
+    window is a pixel larger than the capture (browser.py), and a slide fitted to the viewport
+    would leave a blended row at the frame's edge."""
+    css = _COMMON_CSS + form.overlay_css
+    frame = geometry(layout, width, height)  # (a ValueError for an unknown layout)
+    if layout == "player":
+        if not chat:
+            css += f"{form.chat_selector} {{ visibility: hidden !important; }}"
+    elif frame.webcam is None:
+        css += form.fill_css + (f"{form.webcams_box} {{ position: fixed !important;"
+                                " visibility: hidden !important; }")
+    else:
+        box_x, _, box_w, _ = frame.webcam
+        video = form.media_selector.split()[-1]  # the media element, inside the box
+        corner = _CORNER_CSS.replace("BOX_X", f"{box_x}px").replace("BOX_W", f"{box_w}px")
+        css += form.fill_css + corner.replace("BOX", form.webcams_box).replace("VIDEO", video)
+    return css.replace("FRAME_W", f"{width}px").replace("FRAME_H", f"{height}px")
 
 
 def style_script(css: str) -> str:

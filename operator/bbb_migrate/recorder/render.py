@@ -43,6 +43,7 @@ from .players import (
     PLAY_AT_JS,
     PRIME_JS,
     STATUS_JS,
+    layout_css,
     style_script,
     with_content_rate,
 )
@@ -66,8 +67,8 @@ class RenderOptions:
     lead_seconds: float = 2.0  # ffmpeg opens its devices this long before play
     evaluate_timeout: float = 30.0  # one page.evaluate; the browser is killed past it
     engine: str = "auto"  # auto | compose | capture (see recorder/engine.py)
-    layout: str = "presentation+webcam"  # compose: presentation | presentation+webcam | player
-    chat: bool = True  # compose, layout "player": the chat column
+    layout: str = "presentation+webcam"  # presentation | presentation+webcam | player
+    chat: bool = True  # layout "player": the chat column
 
 
 def render(target: Target, output: Path, duration: float, options: RenderOptions,
@@ -78,7 +79,7 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
     s = options.settings
     work = Path(tempfile.mkdtemp(prefix="bbb-record-"))
     children: list[Child] = []
-    facts: dict[str, Any] = {"player": form.name}
+    facts: dict[str, Any] = {"player": form.name, "layout": options.layout}
     watchdog: Watchdog | None = None
 
     def child_line(name: str, line: str) -> None:
@@ -106,9 +107,11 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
             with watchdog.bound(options.evaluate_timeout, "preparing the page"):
                 context = browser.contexts[0]
                 page = context.pages[0] if context.pages else context.new_page()
-                # Hide overlays and the pointer from the first paint: a pointer resting over the
-                # play button when the page appears would leave a native tooltip in the frame.
-                context.add_init_script(script=style_script(form.hide_css))
+                # The layout, overlays and pointer hidden from the first paint: a pointer resting
+                # over the play button when the page appears would leave a native tooltip in the
+                # frame, and the player lays its content out in the boxes it first gets.
+                css = layout_css(form, options.layout, s.width, s.height, options.chat)
+                context.add_init_script(script=style_script(css))
                 if form.clock_js:
                     context.add_init_script(script=form.clock_js)
             guarded = GuardedPage(page, watchdog, options.evaluate_timeout)

@@ -9,7 +9,10 @@
  * - the BBB logo in the presentation until the first time update; a slide's image requested only
  *   when the slide becomes current (the real player renders the current slide alone)
  * - the light chrome of bbb-playback's default theme: top bar with back, theme, search and swap
- *   buttons, title and date; thumbnail strip; chat with avatars */
+ *   buttons, title and date; thumbnail strip; chat with avatars
+ * - the same grid and class names as bbb-playback (.player-wrapper: .top-bar, .media > #webcams,
+ *   .application > #chat, .content > .top-content > #presentation/#screenshare, .bottom-content,
+ *   .bottom-bar), so that the recorder's layout CSS is tested on the real player's structure */
 "use strict";
 
 (() => {
@@ -86,7 +89,6 @@
     if (share) { share.tech.src = data.deskshareMedia; share.tech.muted = true; }
     const presentationInner = el("div", { class: "presentation logo" });
     const presentation = el("div", { id: "presentation", class: "presentation-wrapper" },
-                            el("button", { class: "fullscreen-button", type: "button" }, "⛶"),
                             presentationInner);
     const screenshare = el("div", { id: "screenshare", class: "screenshare-wrapper inactive" },
                            share ? share.wrapper : "");
@@ -103,18 +105,22 @@
     const thumbs = slides.map((s) => el("img", { class: "thumbnail", alt: "",
       src: `${data.base}/${s.href.replace("slide-", "thumbnails/thumb-")}` }));
     const button = (label) => el("button", { class: "top-bar-button", type: "button" }, label);
+    // bbb-playback's grid (src/components/player): top bar, media (webcams), application
+    // (chat), content (presentation and screen share above the thumbnails), bottom bar
     const player = el("div", { id: "player", class: "player-wrapper" },
-      el("div", { class: "section" },
-        el("div", { id: "webcams", class: "webcams-wrapper" }, webcams.wrapper),
-        el("div", { class: "tab-strip" }, "Chat"),
+      el("div", { class: "top-bar" }, button("‹"),
+         el("span", { class: "title" }, data.name), el("span", { class: "date" }, date),
+         el("span", { class: "spacer" }), button("◐"), button("⌕"), button("⇄")),
+      el("div", { class: "media" },
+        el("div", { id: "webcams", class: "webcams-wrapper" }, webcams.wrapper)),
+      el("div", { class: "application" },
+        el("div", { class: "application-control" }, "Chat"),
         el("div", { id: "chat", class: "chat-wrapper" }, ...messages)),
-      el("div", { class: "main" },
-        el("div", { class: "top-bar" }, button("‹"),
-           el("span", { class: "title" }, data.name), el("span", { class: "date" }, date),
-           el("span", { class: "spacer" }), button("◐"), button("⌕"), button("⇄")),
-        el("div", { class: "content" }, presentation, screenshare),
-        el("div", { class: "bottom-content" }, ...thumbs),
-        el("div", { class: "bottom-bar" })));
+      el("div", { class: "content" },
+        el("div", { class: "fullscreen-button" }, el("button", { type: "button" }, "⛶")),
+        el("div", { class: "top-content" }, presentation, screenshare),
+        el("div", { class: "bottom-content" }, ...thumbs)),
+      el("div", { class: "bottom-bar" }));
     root.replaceChildren(player);
     const content = new BBBSim.Content(presentationInner, data, true,
                                        { fill: "rgb(223, 39, 33)", radius: () => 8 });
