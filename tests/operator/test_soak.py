@@ -346,3 +346,7 @@ async def test_soak_kills_outage_and_deletions(kmock, cluster, operator_process,
                                             ("Pending", "0.0"))]
         return all(line in text for line in want)
     await wait_for(gauges, timeout=30, logs=operator_process.logs, what="metrics")
+
+    # One API client serves the three migrations and their creation pools: its connection pool
+    # is large enough that no call opened (and threw away) a connection of its own.
+    assert "Connection pool is full" not in operator_process.logs()
