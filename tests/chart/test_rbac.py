@@ -31,30 +31,39 @@ Call = tuple[str, str, str]  # (apiGroup, resource, verb)
 CLIENT_GROUPS = {"custom": API_GROUP, "batch": "batch", "core": ""}
 
 
-def _client_calls() -> set[Call]:
+def _client_calls_by_method() -> dict[str, set[Call]]:
     """(group, resource, verb) of every ``with self._call(verb, resource):`` (the timeout
-    wrapper of ``metrics.api_call``) in api.py."""
+    wrapper of ``metrics.api_call``) in api.py, by the KubeApi method that makes it."""
     tree = ast.parse((KUBE / "api.py").read_text(encoding="utf-8"))
-    calls: set[Call] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.With):
+    by_method: dict[str, set[Call]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef):
             continue
-        for item in node.items:
-            expr = item.context_expr
-            if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
-                    and expr.func.attr in ("api_call", "_call")):
+        for node in ast.walk(function):
+            if not isinstance(node, ast.With):
                 continue
-            if not all(isinstance(a, ast.Constant) for a in expr.args):
-                continue  # KubeApi._call itself, passing its arguments on to metrics.api_call
-            verb, resource = (a.value for a in expr.args)  # string constants
-            clients = {n.value.attr for n in ast.walk(ast.Module(body=node.body, type_ignores=[]))
-                       if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
-                       and isinstance(n.value.value, ast.Name) and n.value.value.id == "self"
-                       and n.value.attr in CLIENT_GROUPS}
-            assert len(clients) == 1, f"api_call({verb}, {resource}): clients {clients}"
-            calls.add((CLIENT_GROUPS[clients.pop()], resource, verb))
-    assert calls, "no metrics.api_call found in api.py: has the operator's client moved?"
-    return calls
+            for item in node.items:
+                expr = item.context_expr
+                if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+                        and expr.func.attr in ("api_call", "_call")):
+                    continue
+                if not all(isinstance(a, ast.Constant) for a in expr.args):
+                    continue  # KubeApi._call itself, passing its arguments on to api_call
+                verb, resource = (a.value for a in expr.args)  # string constants
+                body = ast.Module(body=node.body, type_ignores=[])
+                clients = {n.value.attr for n in ast.walk(body)
+                           if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
+                           and isinstance(n.value.value, ast.Name) and n.value.value.id == "self"
+                           and n.value.attr in CLIENT_GROUPS}
+                assert len(clients) == 1, f"api_call({verb}, {resource}): clients {clients}"
+                by_method.setdefault(function.name, set()).add(
+                    (CLIENT_GROUPS[clients.pop()], resource, verb))
+    assert by_method, "no metrics.api_call found in api.py: has the operator's client moved?"
+    return by_method
+
+
+def _client_calls() -> set[Call]:
+    return set().union(*_client_calls_by_method().values())
 
 
 def _kopf_calls() -> set[Call]:
@@ -145,7 +154,8 @@ def test_derivation_finds_the_calls_it_should() -> None:
                          ids=["namespaced", "all-namespaces", "namespace-list"])
 def test_rbac_rules_are_exactly_the_operator_calls(values: dict[str, Any]) -> None:
     objects = manifests(values)
-    roles = by_kind(objects, "Role") + by_kind(objects, "ClusterRole")
+    roles = [r for r in by_kind(objects, "Role") + by_kind(objects, "ClusterRole")
+             if r["metadata"]["labels"]["app.kubernetes.io/component"] == "operator"]
     assert roles
     expected = operator_calls()
     for role in roles:
@@ -206,3 +216,42 @@ def test_recorder_jobs_get_no_api_access() -> None:
         assert not {s["name"] for s in binding["subjects"]} & recorder_accounts
 
 
+
+
+def _cli_cluster_calls() -> set[Call]:
+    """What the ``-n`` commands ask of the API besides Secrets: the KubeApi methods called on
+    ``api`` in kube/shutdown_rows.py (shutdown-check), through the same derivation."""
+    tree = ast.parse((KUBE / "shutdown_rows.py").read_text(encoding="utf-8"))
+    methods = {n.func.attr for n in ast.walk(tree)
+               if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "api"}
+    by_method = _client_calls_by_method()
+    assert methods and methods <= set(by_method), methods
+    return set().union(*(by_method[m] for m in methods))
+
+
+def _user_roles(values: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return {r["metadata"]["name"].rsplit("-", 1)[-1]: r
+            for r in by_kind(manifests(values), "ClusterRole")
+            if r["metadata"]["labels"]["app.kubernetes.io/component"] == "user-access"}
+
+
+def test_default_roles_let_people_read_and_manage_migrations() -> None:
+    roles = _user_roles()
+    assert set(roles) == {"view", "edit"}
+    aggregate = "rbac.authorization.k8s.io/aggregate-to-"
+    into = {name: {k.removeprefix(aggregate) for k, v in role["metadata"]["labels"].items()
+                   if k.startswith(aggregate) and v == "true"} for name, role in roles.items()}
+    assert into == {"view": {"view", "edit", "admin"}, "edit": {"edit", "admin"}}
+    view, edit = _granted(roles["view"]["rules"]), _granted(roles["edit"]["rules"])
+    # "view" is enough for kubectl get and for the cluster reads of the -n commands
+    plurals = {crd["spec"]["names"]["plural"] for crd in load_crds().values()}
+    assert {(API_GROUP, p, v) for p in plurals for v in ("get", "list", "watch")} <= view
+    assert _cli_cluster_calls() <= view
+    assert {verb for _, _, verb in view} == {"get", "list", "watch"}  # and nothing more
+    assert {(API_GROUP, "bbbmigrations", v) for v in ("create", "patch", "delete")} <= edit
+    assert not {r for _, r, _ in view | edit} - {*plurals, *(f"{p}/status" for p in plurals)}
+
+
+def test_default_roles_can_be_left_out() -> None:
+    assert _user_roles({"rbac": {"aggregateToDefaultRoles": False}}) == {}
