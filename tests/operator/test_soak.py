@@ -231,11 +231,19 @@ async def test_soak_kills_outage_and_deletions(kmock, cluster, operator_process,
             await asyncio.sleep(0.1)
         relay.cut()
         jobs_before = len(await cluster.jobs())
-        await asyncio.sleep(OUTAGE_SECONDS)
+        away = time.monotonic()
+        while time.monotonic() - away < OUTAGE_SECONDS:  # what the claim migration says
+            conditions = {c["type"]: c for c in (
+                (await cluster.migration("claim")).get("status") or {}).get("conditions", [])}
+            if conditions.get("Degraded", {}).get("reason") == "DatabaseUnavailable":
+                said_while_away.append((conditions["Progressing"]["status"],
+                                        conditions["Degraded"]["message"]))
+            await asyncio.sleep(0.5)
         started_while_away.append(len(await cluster.jobs()) - jobs_before)
         relay.restore()
 
     started_while_away: list[int] = []
+    said_while_away: list[tuple[str, str]] = []  # (Progressing, Degraded's message)
     faults = [asyncio.create_task(kills()), asyncio.create_task(outage())]
     deleted_job: dict = {}
     deleted_child: dict = {}
@@ -281,6 +289,12 @@ async def test_soak_kills_outage_and_deletions(kmock, cluster, operator_process,
     assert operator_process.runs == KILLS + 1
     assert deleted_job and deleted_child
     assert started_while_away[0] >= PARALLELISM  # renders went on while Pod was away
+    # and the claim migration said so: Degraded (the database is away) and still Progressing
+    # while its renders went on; blocked (Progressing False) once only publishing was left
+    going_on = [p for p, message in said_while_away if "renders go on" in message]
+    blocked = [p for p, message in said_while_away if "renders go on" not in message]
+    assert going_on and set(going_on) == {"True"}, said_while_away
+    assert set(blocked) <= {"False"}, said_while_away
 
     # Every child Published, counts in status as the children say.
     for name in NAMES:

@@ -25,7 +25,7 @@ from .. import contract
 from ..core import counts, eta, guard
 from ..credentials import SecretError, SecretRef, resolve
 from ..spec import MigrationSpec, Mode, SpecError, parse_spec
-from ..state import Phase
+from ..state import IN_FLIGHT, Phase
 from . import jobs, metrics
 from . import status as st
 from .api import KubeApi, KubeApiTimeout
@@ -233,6 +233,7 @@ class Scheduler(Planner, Children, Publishing):
                 "meanwhile)"))
         more = False
         paused = spec.suspend or bool(refused)
+        database_away: Degraded | None = None
         try:
             missing = 0 if paused else self._recreate_missing(spec, views)
             # Finished renders are always published (nothing is left to the Job TTL); new work
@@ -244,12 +245,14 @@ class Scheduler(Planner, Children, Publishing):
                     raise
                 # Renders need no database: they go on while Pod or Moodle is away, and are
                 # published once it is back (an outage of hours costs no render time).
-                problems.append(exc)
+                database_away = exc
             if not paused:
                 self._start_jobs(spec, views, now)
         except Degraded as exc:
             problems.append(exc)
             missing = 0
+        if database_away is not None:
+            problems.append(self._around_outage(database_away, views))
         if foreign or missing or self.foreign_jobs:
             problems.append(Degraded(
                 "ForeignChildren",
@@ -263,6 +266,17 @@ class Scheduler(Planner, Children, Publishing):
         self._summarise(spec, views, generation, blocked)
         self._set_degraded(generation, problems[0] if problems else None)
         return 0.0 if more else self.config.reconcile_seconds
+
+    @staticmethod
+    def _around_outage(away: Degraded, views: list[ChildView]) -> Degraded:
+        """A database outage blocks the migration (Progressing False) only when nothing else
+        moves: with renders in flight, Degraded says the database is away and Progressing
+        stays True, as the renders do."""
+        if not any(v.state.phase in IN_FLIGHT for v in views):
+            return away
+        # (no count in the message: a new message is a new Event)
+        return Degraded(away.reason, f"{away.message}; renders go on and are published when "
+                        "it is back")
 
     # -- summary ------------------------------------------------------------------------------
     def _summarise(self, spec: MigrationSpec, views: list[ChildView], generation: int | None,
