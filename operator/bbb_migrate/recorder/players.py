@@ -231,8 +231,7 @@ _CORNER_CSS = """
 BOX { position: fixed !important; left: BOX_X !important; top: 0 !important;
   width: BOX_W !important; height: FRAME_H !important; max-width: none !important;
   margin: 0 !important; padding: 0 !important; border: 0 !important; float: none !important;
-  z-index: 50 !important;
-  background: transparent !important; }
+  z-index: 50 !important; background: transparent !important; }
 BOX > *:not(:has(VIDEO)):not(VIDEO) { display: none !important; }
 BOX *, BOX { background: transparent !important; }
 BOX *:has(VIDEO) { position: absolute !important; inset: 0 !important; width: auto !important;
@@ -240,6 +239,7 @@ BOX *:has(VIDEO) { position: absolute !important; inset: 0 !important; width: au
 BOX VIDEO { position: absolute !important; inset: 0 !important; width: 100% !important;
   height: 100% !important; object-fit: contain !important; object-position: 100% 100% !important; }
 """
+
 
 def layout_css(form: PlayerForm, layout: str, width: int, height: int, chat: bool = True) -> str:
     """The CSS that arranges ``form``'s page as ``layout`` in the captured ``width`` x ``height``
