@@ -19,6 +19,7 @@ from bbb_migrate.recorder.capture import VideoSettings, ffmpeg_command
 from bbb_migrate.recorder.errors import RecorderError
 from bbb_migrate.recorder.players import BBB_PLAYBACK_23, LEGACY_PLAYER_20, with_content_rate
 from bbb_migrate.recorder.source import classify
+from bbb_migrate.simulator import Faults, Simulator, SimulatorConfig
 from bbb_migrate.simulator.make_sample import RECORD_ID, SAMPLE_DIR
 from bbb_migrate.simulator.playback import safe_join
 
@@ -114,6 +115,40 @@ def test_simulator_serves_files_with_range_and_refuses_traversal(simulator):
                  f"/playback/presentation/2.0/playback.html?meetingId={RECORD_ID}"):
         page = requests.get(simulator.base_url + path, timeout=10)
         assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+
+
+def test_simulator_serves_real_players_when_given(tmp_path, monkeypatch):
+    # a folder laid out as BBB installs the players: 2.3/ (a bbb-playback build) and 2.0/
+    for rel, text in (("2.3/index.html", "real 2.3"), ("2.3/static/js/main.js", "js"),
+                      ("2.0/playback.html", "real 2.0"), ("2.0/lib/writing.js", "w")):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.setenv("BBB_MIGRATE_REAL_PLAYERS", str(tmp_path))
+    config = SimulatorConfig(published_dir=SAMPLE_DIR, faults=Faults(playback_404_ids={"gone"}))
+    assert config.real_players == tmp_path
+    with Simulator(config) as sim:
+        def get(path: str) -> tuple[int, str]:
+            reply = requests.get(sim.base_url + path, timeout=10)
+            return reply.status_code, reply.text
+
+        # bbb-playback's nginx rule: an existing file, else the app for any record path
+        assert get(f"/playback/presentation/2.3/{RECORD_ID}") == (200, "real 2.3")
+        assert get("/playback/presentation/2.3/static/js/main.js") == (200, "js")
+        assert get(f"/playback/presentation/2.0/playback.html?meetingId={RECORD_ID}") == (
+            200, "real 2.0")
+        assert get("/playback/presentation/2.0/lib/writing.js") == (200, "w")
+        assert get("/playback/presentation/2.0/player20.js")[0] == 404  # no own page files
+        assert get("/playback/presentation/2.3/gone")[0] == 404  # the faults still apply
+        assert get("/playback/presentation/2.0/playback.html?meetingId=gone")[0] == 404
+        assert get(f"/presentation/{RECORD_ID}/metadata.xml")[0] == 200
+    # a folder without a player (here: no 2.0/) leaves the simulator's own page for it
+    (tmp_path / "2.0" / "playback.html").unlink()
+    with Simulator(SimulatorConfig(published_dir=SAMPLE_DIR)) as sim:
+        page = requests.get(f"{sim.base_url}/playback/presentation/2.0/playback.html"
+                            f"?meetingId={RECORD_ID}", timeout=10)
+        assert page.status_code == 200 and "player20.js" in page.text
+    monkeypatch.delenv("BBB_MIGRATE_REAL_PLAYERS")
+    assert SimulatorConfig().real_players is None
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,18 @@ from ..source.checksum import ALGORITHMS
 
 EMPTY_SHAPES = ("A", "B", "C", "D")
 """The four "no recordings" replies seen in the wild (see ``api.empty_reply``)."""
+
+REAL_PLAYERS_ENV = "BBB_MIGRATE_REAL_PLAYERS"
+
+
+def real_players_from_env() -> Path | None:
+    """``$BBB_MIGRATE_REAL_PLAYERS`` as a folder, or None when unset or empty.
+
+    An environment variable (not only a field) so that the whole recorder test suite, whose
+    fixtures build their own configurations, runs against the real players unchanged.
+    """
+    value = os.environ.get(REAL_PLAYERS_ENV, "").strip()
+    return Path(value) if value else None
 
 
 @dataclass
@@ -59,9 +72,14 @@ class SimulatorConfig:
     record_id_prefix: bool = True  # recordID matches by prefix (bbb-web); False: whole IDs only
     verbose: bool = False  # log each request to stderr
     faults: Faults = field(default_factory=Faults)
+    # BBB's real players instead of the simulator's own pages: a folder with ``2.3/`` (a
+    # bbb-playback build) and/or ``2.0/`` (the legacy player's static files); see
+    # docs/recorder.md "The simulator's players". Defaults to $BBB_MIGRATE_REAL_PLAYERS.
+    real_players: Path | None = field(default_factory=real_players_from_env)
 
     def allowed_checksums(self) -> tuple[str, ...]:
         """The algorithms this server accepts (Scalelite never accepts sha384)."""
         if self.scalelite:
             return tuple(a for a in self.checksums if a != "sha384")
         return self.checksums
+

@@ -68,22 +68,40 @@ def handle(handler: Any) -> bool:
 
     if path.startswith("/playback/presentation/2.3/"):
         rest = path[len("/playback/presentation/2.3/"):]
-        if rest.startswith("static/"):
+        real = _real_player(config, "2.3")
+        if real is not None:
+            # bbb-playback's nginx rule: the file if it exists, else the app's index.html
+            target = safe_join(real, rest)
+            if target is not None and target.is_file():
+                send_file(handler, target)
+                return True
+        elif rest.startswith("static/"):
             return _send_static(handler, rest[len("static/"):])
         record_id = rest.strip("/")
         if record_id and _fault(faults, "playback_404_ids", record_id):
             _send_text(handler, HTTPStatus.NOT_FOUND, "404 Not Found\n")
             return True
+        if real is not None:
+            send_file(handler, real / "index.html")
+            return True
         return _send_static(handler, "player23.html")
 
     if path.startswith("/playback/presentation/2.0/"):
         rest = path[len("/playback/presentation/2.0/"):]
+        real = _real_player(config, "2.0")
         if rest == "playback.html":
             record_id = parse_qs(url.query).get("meetingId", [""])[0]
             if record_id and _fault(faults, "playback_404_ids", record_id):
                 _send_text(handler, HTTPStatus.NOT_FOUND, "404 Not Found\n")
                 return True
-            return _send_static(handler, "player20.html")
+            if real is None:
+                return _send_static(handler, "player20.html")
+        if real is not None:
+            target = safe_join(real, rest)
+            if target is None or not target.is_file():
+                return False
+            send_file(handler, target)
+            return True
         return _send_static(handler, rest)
 
     for prefix in ("/playback/video/", "/video/"):
@@ -102,6 +120,21 @@ def handle(handler: Any) -> bool:
         handler.end_headers()
         return True
     return False
+
+
+def _real_player(config: Any, form: str) -> Path | None:
+    """The folder of BBB's real player ``form`` ("2.3": a bbb-playback build, "2.0": the legacy
+    player's files) when the configuration names one that holds it, else None (own pages).
+
+    The real players are not part of this repository; whoever has them can run the recorder
+    tests against them (docs/recorder.md, "The simulator's players").
+    """
+    root = getattr(config, "real_players", None)
+    if not root:
+        return None
+    folder = Path(root) / form
+    entry = "index.html" if form == "2.3" else "playback.html"
+    return folder if (folder / entry).is_file() else None
 
 
 def _serve_video(handler: Any, config: Any, faults: Any, rest: str) -> bool:
