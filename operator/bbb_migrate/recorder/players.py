@@ -195,6 +195,21 @@ _CLOCK_20 = """
 })();
 """
 
+# The 2.0 player (playback.js ``setMediaListeners``, and ``setMediaSync`` with a screen share)
+# resumes playback by itself at the first ``canplay`` after any seek made once the media has
+# played (its global ``var mediaSeeked``), even when the media was paused. The priming above
+# plays, pauses and seeks back to 0, so the real player then started playing on its own, about
+# 2 s before the recorder's play instant: every render failed verification ("the start of the
+# recording is missing: playback started 2009 ms before the file did"). The recorder alone
+# starts playback and never seeks once it has, so this accessor, defined before the player's
+# scripts run, keeps the flag false; the player's resync after a ``waiting`` (its own
+# ``mediaSyncing`` flag) is untouched.
+_NO_RESUME_20 = """
+Object.defineProperty(window, 'mediaSeeked', {
+  configurable: true, get() { return false; }, set(value) { /* the recorder starts playback */ },
+});
+"""
+
 LEGACY_PLAYER_20 = PlayerForm(
     name="2.0",
     ready_js=(
@@ -221,7 +236,7 @@ LEGACY_PLAYER_20 = PlayerForm(
 """,
     webcams_box="#side-section",
     chat_selector="#chat-area",
-    clock_js=_CLOCK_20,
+    clock_js=_CLOCK_20 + _NO_RESUME_20,
 )
 
 # The webcams video in the bottom-right corner, as compose places it (compose/layout.py): a

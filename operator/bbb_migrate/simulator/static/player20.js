@@ -8,11 +8,15 @@
  *   the global `var lastFrameTime` (as lib/writing.js runPopcorn), time rounded with toFixed(1)
  * - #deskshare-video under #slide, visibility toggled by deskshare.xml; cursor; chat appended
  * - #slide shows the BBB logo (its background) until the frame loop first draws, which happens
- *   only while playing or seeking; every slide image is loaded with shapes.svg */
+ *   only while playing or seeking; every slide image is loaded with shapes.svg
+ * - a seek after the media has played resumes playback at the next `canplay`, even when it was
+ *   paused (playback.js setMediaListeners / setMediaSync, the global `var mediaSeeked`) */
 "use strict";
 
 // A global of the page, as in lib/writing.js (a recorder may rely on it being one).
 var lastFrameTime = 0.0; // eslint-disable-line no-var
+// Another one, of playback.js: set by a seek once the media has played, cleared by the resume.
+var mediaSeeked = false; // eslint-disable-line no-var
 
 (() => {
   const params = new URLSearchParams(window.location.search);
@@ -62,6 +66,13 @@ var lastFrameTime = 0.0; // eslint-disable-line no-var
     media.addEventListener("play", () => button.classList.add("acorn-paused-button"));
     media.addEventListener("pause", () => button.classList.remove("acorn-paused-button"));
     media.addEventListener("ended", () => button.classList.remove("acorn-paused-button"));
+    // playback.js: a seek pauses the media, and once it can play again it plays, whether it
+    // was playing or paused before the seek (only a page never played stays paused)
+    media.addEventListener("seeking", () => { if (media.played.length !== 0) mediaSeeked = true; });
+    media.addEventListener("seeked", () => { if (!media.paused) media.pause(); });
+    media.addEventListener("canplay", () => {
+      if (mediaSeeked) { mediaSeeked = false; media.play().catch(() => {}); }
+    });
 
     let shown = 0;
     const draw = (t) => {
