@@ -118,7 +118,7 @@ def _shapes_svg(duration: float) -> str:
                 images.append((href, begin, end, k))
     counter = [0]
     canvases = []
-    for index, (href, begin, end, k) in enumerate(images):
+    for index, (href, begin, end, k) in enumerate(images, start=1):  # as BBB: image1 first
         image_id = f"image{index}"
         if href == "share":
             lines.append(f'  <image id="{image_id}" class="slide" in="{begin:.1f}" '

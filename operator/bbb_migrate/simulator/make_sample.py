@@ -99,14 +99,19 @@ def _segments(duration: float) -> tuple[Segment, ...]:
 
 
 def _shapes_svg(segments: tuple[Segment, ...]) -> str:
-    """``shapes.svg`` as BBB's publisher writes it (one image per timeline segment)."""
+    """``shapes.svg`` as BBB's publisher writes it (one image per timeline segment).
+
+    The images are numbered from 1 (``$svg_image_id = 1`` in BBB's ``presentation.rb``): the
+    2.0 player starts with ``currentImageId = "image0"`` and shows a slide only when the
+    current id changes, so a first slide numbered 0 never appeared in the real player.
+    """
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'id="svgfile" style="position:absolute;height:600px;width:800px" version="1.1" '
         'viewBox="0 0 800 600">',
     ]
-    for index, seg in enumerate(segments):
+    for index, seg in enumerate(segments, start=1):
         if seg.kind == "deskshare":
             w, h = DESKSHARE_SIZE
             href = "presentation/deskshare.png"
@@ -120,15 +125,15 @@ def _shapes_svg(segments: tuple[Segment, ...]) -> str:
             f'xlink:href="{href}" width="{w}" height="{h}" x="0" y="0" '
             f'style="visibility:hidden"{text}/>'
         )
-    # Annotations on slide 1 (image0), right half, one global shape counter as BBB does:
+    # Annotations on slide 1 (image1), right half, one global shape counter as BBB does:
     # two drafts of line 1, then rectangle 2 (undone at 5.5 s).
-    lines.append('  <g class="canvas" id="canvas0" image="image0" display="none">')
+    lines.append('  <g class="canvas" id="canvas1" image="image1" display="none">')
     drafts = [
-        ("image0-draw1", 2.5, -1, "image0-line1",
+        ("image1-draw1", 2.5, -1, "image1-line1",
          '<line x1="1000" y1="150" x2="1200" y2="250" />'),
-        ("image0-draw2", 2.7, -1, "image0-line1",
+        ("image1-draw2", 2.7, -1, "image1-line1",
          '<line x1="1000" y1="150" x2="1400" y2="350" />'),
-        ("image0-draw3", 3.5, 5.5, "image0-rect2",
+        ("image1-draw3", 3.5, 5.5, "image1-rect2",
          '<rect x="1150" y="600" width="300" height="200" fill="none" />'),
     ]
     for gid, stamp, undo, shape, body in drafts:

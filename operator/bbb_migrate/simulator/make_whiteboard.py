@@ -88,8 +88,8 @@ def make_whiteboard(target: Path, record_id: str = WHITEBOARD_ID) -> Path:
             {"id": shape["id"], "timestamp": t, "undo": undo, "shape_data": shape}
             for t, undo, shape in shapes]}
 
-    board = {"bbb_version": "3.0.0", "0": entry(0.0, list(WHITEBOARD)),
-             "1": entry(6.0, [SLIDE2])}
+    board = {"bbb_version": "3.0.0", "1": entry(0.0, list(WHITEBOARD)),
+             "2": entry(6.0, [SLIDE2])}
     (out / "tldraw.json").write_text(json.dumps(board, indent=1) + "\n", "utf-8")
     return out
 
