@@ -1,23 +1,32 @@
 """The compose encode's timing pieces, checked against ffmpeg itself: every event frame is
-where the timeline says, at any frame rate, and the webcams box leaves no gap or overlap."""
+where the timeline says, at any frame rate, the step expressions (cursor, shares) as ffmpeg
+evaluates them, shares and cursor on their frames, and the webcams box leaves no gap or
+overlap."""
 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from bbb_migrate.recorder.capture import VideoSettings
 from bbb_migrate.recorder.compose.encode import (
+    HIDDEN,
     Plan,
+    command,
     event_frames,
+    media_info,
     tick_picture,
     write_concat,
 )
 from bbb_migrate.recorder.compose.layout import LAYOUTS, geometry, tiles, webcam_box
+from bbb_migrate.recorder.compose.steps import step_expression
 
 
 def grid_frames(concat: Path, fps: int) -> list[Fraction]:
@@ -80,3 +89,63 @@ def test_webcams_and_tiles_fill_the_frame_once(layout, source, size):
         for row in range(ty, ty + th):
             covered[row][tx:tx + tw] = [c + 1 for c in covered[row][tx:tx + tw]]
     assert {c for row in covered for c in row} == {1}
+
+
+def test_step_expressions_as_ffmpeg_reads_them():
+    """A long step function (1000 steps, values repeated and not), read by ffmpeg's own
+    expression evaluator at every frame: the frames it keeps are the steps' ones exactly."""
+    rng = random.Random(13)
+    frames = sorted(rng.sample(range(1, 3000), 1000))
+    steps = [(frame, rng.choice((0, 1, 1))) for frame in frames]
+    kept = [n for n in range(3000)
+            if ([value for frame, value in steps if frame <= n] or [0])[-1] == 1]
+    expression = step_expression(steps, "n", lambda frame: f"{frame - 0.5}")
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-f", "lavfi", "-i",
+         f"nullsrc=s=16x16:r=25:d=120,select='{expression}'",
+         "-show_entries", "frame=pts", "-of", "json"],
+        capture_output=True, text=True, check=True)
+    assert [frame["pts"] for frame in json.loads(out.stdout)["frames"]] == kept
+
+
+def test_shares_and_cursor_on_their_frames(tmp_path):
+    """Three screen shares from one video (the second one's seek decodes frames from before
+    its start, the third one starts on a keyframe), the cursor shown, moved and hidden around
+    them, webcams (an event at each of their frames): each on its frames, the slide between
+    the shares and after them (the overlay must not keep the last share's picture)."""
+    fps, size = 25, (320, 180)
+
+    def make(name: str, *args: str) -> Path:
+        subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(tmp_path / name)],
+                       check=True)
+        return tmp_path / name
+
+    still = tmp_path / "still.png"
+    Image.new("RGB", size, (128, 128, 128)).save(still)
+    share = make("deskshare.mp4", "-f", "lavfi", "-i", "color=c=0x2060c0:s=320x180:r=10:d=16",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "50", "-keyint_min", "50",
+                 "-pix_fmt", "yuv420p")
+    media = make("webcams.mp4", "-f", "lavfi", "-i", "testsrc=s=160x120:r=15", "-f", "lavfi",
+                 "-i", "anullsrc=r=48000:cl=mono", "-t", "16", "-c:v", "libx264", "-preset",
+                 "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac")
+    hidden = (HIDDEN, HIDDEN)
+    plan = Plan(segments=[(still, 400)], shares=[(50, 100), (150, 200), (250, 300)],
+                cursor=[(0, *hidden), (20, 40, 40), (30, 100, 40), (45, *hidden),
+                        (110, 60, 60), (140, *hidden)], cursor_radius=6)
+    output = tmp_path / "out.mp4"
+    argv = command(plan, tmp_path, geometry("presentation+webcam", *size),
+                   VideoSettings(width=size[0], height=size[1], fps=fps),
+                   media=media, media_info=media_info(media), deskshare=share, duration=16.0,
+                   output=output)
+    subprocess.run(argv, capture_output=True, check=True)
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(output), "-vf", f"fps={fps}",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
+                         capture_output=True, check=True).stdout
+    frames = np.frombuffer(raw, dtype=np.uint8).reshape(-1, size[1], size[0], 3).astype(int)
+    assert len(frames) == 400
+    blue = [n for n in range(400) if frames[n, 100, 200, 2] > 150 > frames[n, 100, 200, 0]]
+    assert blue == [*range(50, 100), *range(150, 200), *range(250, 300)]
+    red = lambda n, x, y: frames[n, y + 7, x + 7, 0] > 200 > frames[n, y + 7, x + 7, 2]  # noqa: E731
+    assert [n for n in range(400) if red(n, 40, 40)] == list(range(20, 30))
+    assert [n for n in range(400) if red(n, 100, 40)] == list(range(30, 45))
+    assert [n for n in range(400) if red(n, 60, 60)] == list(range(110, 140))

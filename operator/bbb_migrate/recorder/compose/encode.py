@@ -10,10 +10,13 @@ the changed ones); every stream brings only its own changes, each at its grid fr
   ``gop_seconds`` (a keyframe there, for seeking) and on the last frame (so the video lasts
   exactly the recording's duration), plus the screen share's own frames (``interleave``).
 - **The presentation picture** at each event: the still shown then (concat demuxer, each
-  still decoded once, frame-exact boundaries), the share's current frame (cut from
-  ``deskshare.*`` with ``-ss``/``-t``: only the shared minutes are decoded; fitted into the
-  area on black, from its first frame to its last) and the cursor (one pre-drawn red dot moved
-  by ``sendcmd`` at its frames; off-frame when hidden), by ``overlay`` on the event.
+  still decoded once, frame-exact boundaries), the share's current frame (``deskshare.*``
+  through one concat list of the shared stretches: only the shared minutes are decoded, by one
+  decoder however many shares; fitted into the area on black, from its first frame to its
+  last) and the cursor (one pre-drawn red dot), by ``overlay`` on the event. The cursor's
+  position and the shares' on/off are step functions of time written as balanced
+  ``if(lt(t,..))`` trees (``steps.py``) that the overlays evaluate at each frame: memory and
+  per-frame work do not grow with the recording's length as ``sendcmd``'s did.
 - **Webcams** (``video/webcams.*``): scaled once to their box, on the grid (``fps``), only the
   frames that differ (``mpdecimate`` on the small picture). ``xstack`` puts them beside the
   tiles of the presentation picture around them and emits a frame whenever either changes.
@@ -35,6 +38,7 @@ from ..capture import VideoSettings
 from ..errors import RecorderError
 from ..verify import ffprobe
 from .layout import Geometry, tiles, webcam_box
+from .steps import frames, intervals_steps, seconds, step_expression
 
 HIDDEN = -10000
 COMPOSE_PRESET = "ultrafast"  # most of the CPU is x264's; Pod re-encodes the file anyway
@@ -106,12 +110,6 @@ def write_concat(path: Path, entries: list[tuple[Path, int]], fps: int, *,
     path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
-def write_cursor_commands(path: Path, cursor: list[tuple[int, int, int]], fps: int) -> None:
-    lines = [f"{frame / fps:.6f} overlay@cursor x {x}, overlay@cursor y {y};"
-             for frame, x, y in cursor]
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-
-
 def tick_picture(path: Path, fps: int) -> Path:
     """The event marker: a 2x2 black YUV 4:2:0 picture (YUV4MPEG: read without decoding)."""
     path.write_bytes(f"YUV4MPEG2 W2 H2 F{fps}:1 Ip A1:1 C420jpeg\nFRAME\n".encode()
@@ -136,28 +134,49 @@ def event_frames(plan: Plan, total: int, keep: int) -> list[int]:
     return sorted(f for f in frames if 0 <= f < total)
 
 
-def _shares(plan: Plan, geometry: Geometry, fps: int, deskshare: Path, index: int
-            ) -> tuple[list[str], list[str]]:
-    """Inputs and filters for each share from ``index`` on: [ds<n>] its picture, on the grid
-    from its first frame to its end (fps + trim); [dt<n>] its own frames as events, each at
-    the grid frame fps shows it on (settb rounds as fps does)."""
-    inputs: list[str] = []
-    graph: list[str] = []
+def write_share_list(path: Path, deskshare: Path, shares: list[tuple[int, int]],
+                     fps: int) -> None:
+    """One ffconcat list of the shared stretches of ``deskshare.*``: the demuxer seeks to each
+    (only the shared minutes are decoded, by one decoder whatever the number of shares) and
+    keeps the file's own timestamps: each entry lasts until the next one's start, and a first
+    entry of the file's first packet anchors them at the file's start."""
+    file = f"file '{deskshare.resolve()}'"
+    lines = ["ffconcat version 1.0", file, "outpoint 0.000001",
+             f"duration {_stamp(shares[0][0], fps) / 1e6:.6f}"]
+    for index, (first, end) in enumerate(shares):
+        lines += [file, f"inpoint {_stamp(first, fps) / 1e6:.6f}",
+                  f"outpoint {_stamp(end, fps) / 1e6 + 1:.6f}"]
+        if index + 1 < len(shares):
+            lasts = _stamp(shares[index + 1][0], fps) - _stamp(first, fps)
+            lines.append(f"duration {lasts / 1e6:.6f}")
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _shares(plan: Plan, geometry: Geometry, fps: int, work: Path, deskshare: Path,
+            index: int) -> tuple[list[str], list[str], str]:
+    """The input and filters of the screen shares, and the x of their overlay: [ds] the
+    share's picture (each frame from the first grid frame at or after its own time: ``ceil``,
+    as the timeline's changes), [dt] its frames inside a share as events, one per grid frame.
+    Frames a seek decodes before an entry's start (after the previous share's last one) are
+    dropped; between shares the overlay's x puts the picture off the frame (the overlay's
+    ``enable`` is evaluated at the time of whichever input's frame came last, not the
+    picture's)."""
     _ax, _ay, aw, ah = geometry.area
-    for number, (first, end) in enumerate(plan.shares):
-        start = first / fps
-        length = (end - first) / fps + 1
-        inputs += ["-ss", f"{start:.6f}", "-t", f"{length:.6f}", "-i", str(deskshare)]
-        graph += [
-            f"[{index + number}:v]setpts=PTS-STARTPTS+{start:.6f}/TB,"
-            f"split[dsin{number}][dsev{number}]",
-            f"[dsin{number}]scale={aw}:{ah}:force_original_aspect_ratio=decrease,"
-            f"pad={aw}:{ah}:-1:-1:black,format=yuv420p,fps={fps}:start_time={start:.6f},"
-            f"trim=end_frame={end - first}[ds{number}]",
-            f"[dsev{number}]crop=2:2:0:0,format=yuv420p,settb=1/{fps},"
-            "select='isnan(prev_selected_pts)+gt(pts,prev_selected_pts)',"
-            f"trim=end={end / fps:.6f}[dt{number}]"]
-    return inputs, graph
+    shares = sorted(plan.shares)
+    listing = work / "shares.ffconcat"
+    write_share_list(listing, deskshare, shares, fps)
+    inside = intervals_steps(shares)
+    graph = [
+        f"[{index}:v]setpts='ceil(T*{fps}-0.001)/{fps}/TB',settb=1/{fps},"
+        "select='isnan(prev_selected_pts)+gte(pts,prev_selected_pts)',split[dsin][dsev]",
+        f"[dsin]scale={aw}:{ah}:force_original_aspect_ratio=decrease,"
+        f"pad={aw}:{ah}:-1:-1:black,format=yuv420p[ds]",
+        "[dsev]crop=2:2:0:0,format=yuv420p,select='(isnan(prev_selected_pts)"
+        f"+gt(pts,prev_selected_pts))*{step_expression(inside, 'pts', frames)}'[dt]"]
+    ax = geometry.area[0]
+    x = step_expression([(f, ax if on else HIDDEN) for f, on in inside], "t", seconds(fps),
+                        HIDDEN)
+    return ["-f", "concat", "-safe", "0", "-i", str(listing)], graph, x
 
 
 def _webcams(last: str, geometry: Geometry, info: MediaInfo, fps: int, keep: int,
@@ -192,28 +211,26 @@ def command(plan: Plan, work: Path, geometry: Geometry, settings: VideoSettings,
     inputs = ["-f", "concat", "-safe", "0", "-i", str(stills), "-i", str(media),
               "-f", "concat", "-safe", "0", "-i", str(ticks)]
     graph = ["[0:v]format=yuv420p[still]"]
-    shares = len(plan.shares) if deskshare is not None else 0
-    if shares:
-        assert deskshare is not None
-        share_inputs, share_graph = _shares(plan, geometry, fps, deskshare, 3)
+    _ax, ay, _aw, _ah = geometry.area
+    # Each event: the still shown then, the share on it, the cursor on top.
+    over_share = ""
+    if plan.shares and deskshare is not None:
+        share_inputs, share_graph, shown = _shares(plan, geometry, fps, work, deskshare, 3)
         inputs += share_inputs
-        graph += share_graph
-        graph.append("[2:v]" + "".join(f"[dt{n}]" for n in range(shares))
-                     + f"interleave=nb_inputs={shares + 1},settb=1/{fps}[ev]")
+        graph += [*share_graph, f"[2:v][dt]interleave,settb=1/{fps}[ev]"]
+        over_share = f";[a0][ds]overlay=x='{shown}':y={ay}:eval=frame[a1]"
     else:
         graph.append("[2:v]null[ev]")
-    # Each event: the still shown then, the share on it, the cursor on top.
-    ax, ay, _aw, _ah = geometry.area
-    graph += [f"[ev]pad={geometry.width}:{geometry.height}[ev0]", "[ev0][still]overlay[a0]"]
-    graph += [f"[a{n}][ds{n}]overlay=x={ax}:y={ay}:eof_action=pass[a{n + 1}]"
-              for n in range(shares)]
-    last = f"a{shares}"
+    graph.append(f"[ev]pad={geometry.width}:{geometry.height}[ev0];[ev0][still]overlay[a0]"
+                 + over_share)
+    last = "a1" if over_share else "a0"
     if plan.cursor:
-        commands = work / "cursor.cmd"
-        write_cursor_commands(commands, plan.cursor, fps)
+        dot = inputs.count("-i")
         inputs += ["-i", str(cursor_dot(work / "cursor.png", plan.cursor_radius))]
-        graph += [f"[{last}]sendcmd=f='{commands}'[am]",
-                  f"[am][{3 + shares}:v]overlay@cursor=x={HIDDEN}:y={HIDDEN}:eval=frame[ak]"]
+        at = seconds(fps)
+        x = step_expression([(f, x) for f, x, _y in plan.cursor], "t", at, HIDDEN)
+        y = step_expression([(f, y) for f, _x, y in plan.cursor], "t", at, HIDDEN)
+        graph.append(f"[{last}][{dot}:v]overlay=x='{x}':y='{y}':eval=frame[ak]")
         last = "ak"
     if geometry.webcam and media_info.has_video:
         graph += _webcams(last, geometry, media_info, fps, keep, total)
@@ -223,10 +240,12 @@ def command(plan: Plan, work: Path, geometry: Geometry, settings: VideoSettings,
     if media_info.has_audio:
         graph.append("[1:a]aresample=48000:async=1:first_pts=0,apad[a]")
         maps += ["-map", "[a]"]
+    script = work / "graph.txt"  # the step expressions outgrow a command line's argument
+    script.write_text(";\n".join(graph) + "\n", "utf-8")
     return [
         "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "info", "-y",
         "-progress", "pipe:2", "-stats_period", "2",
-        *inputs, "-filter_complex", ";".join(graph), *maps,
+        *inputs, "-filter_complex_script", str(script), *maps,
         "-c:v", "libx264", "-preset", s.preset or COMPOSE_PRESET, "-tune", "stillimage",
         "-crf", str(s.crf),
         "-pix_fmt", "yuv420p", "-force_key_frames", f"expr:gte(t,n_forced*{s.gop_seconds})",
