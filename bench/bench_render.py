@@ -5,10 +5,11 @@ Measured in one run, on this machine, against the simulator serving lectures gen
 screen share, webcams at 15 fps, a beep every 10 s), 1280x720, 25 fps, layout
 presentation+webcam:
 1. compose on the 10-minute lecture;
-2. capture on a slice of it (``--capture-minutes``, default 2: capture runs in real time, so
-   its speed and CPU per minute do not depend on the length; the slice is the same lecture's
-   first minutes, rendered with ``--duration``);
-3. compose on the 60-minute lecture (``--long-minutes``, 0 to skip): is the cost linear?
+2. capture on a slice of it (``--capture-minutes``, default 2, 0 to skip: capture runs in real
+   time, so its speed and CPU per minute do not depend on the length; the slice is the same
+   lecture's first minutes, rendered with ``--duration``);
+3. compose on the 60-minute lecture (``--long-minutes``, 0 to skip): is the cost linear (CPU
+   per recorded minute and peak memory about the same as for 10 minutes)?
 For each: x real time (recorded seconds / wall seconds), CPU seconds per recorded minute (the
 recorder's whole process tree), peak memory of the tree. Targets (issue 13): compose >= 10x
 real time, <= 6 CPU s per recorded minute, peak < 1 GiB, linear in duration.
