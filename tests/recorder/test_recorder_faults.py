@@ -91,7 +91,10 @@ def test_server_dying_mid_render_is_retryable(long_published, tmp_path):
     output = tmp_path / "out.mp4"
     began = time.monotonic()
     try:
-        proc = start_recorder(url_20(sim, LONG_ID), output, "--stall-seconds", "4")
+        # bbb-playback plays while the media downloads; the 2.0 player would declare itself
+        # ready only once its media can play through, here once all 60 s are downloaded, and a
+        # server stopped after that starves it of nothing (measured on the real v2.2.31 player)
+        proc = start_recorder(url_23(sim, LONG_ID), output, "--stall-seconds", "4")
         lines: list[str] = []
         wait_for_event(proc, "playing", lines)
         time.sleep(3)

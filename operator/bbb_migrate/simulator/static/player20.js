@@ -1,6 +1,6 @@
 /* Simulator copy of the legacy 2.0 player's contract (BBB v2.2.31):
- * - document.title "Loading" → "Recording Playback" when ready, "Error" on failure with
- *   #load-msg "Recording not found"
+ * - document.title "Loading" → "Recording Playback" when ready (the media and the share's
+ *   video at HAVE_ENOUGH_DATA), "Error" on failure with #load-msg "Recording not found"
  * - media clock: #video (<video class="webcam"> in #video-area, or <audio id="video">)
  *   and window.Popcorn('#video') with currentTime()/play()/pause()
  * - .acorn-play-button (gains acorn-paused-button while playing) or a click on #video-area
@@ -103,8 +103,15 @@ var mediaSeeked = false; // eslint-disable-line no-var
       document.title = "Recording Playback";
       requestAnimationFrame(frame);
     };
-    if (media.readyState >= 1) ready(); else media.addEventListener("loadedmetadata", ready,
-                                                                     { once: true });
+    // playback.js checkLoadedMedia / checkLoadedDeskshare: ready only once the media (and the
+    // screen share's video) report HAVE_ENOUGH_DATA, polled every 250 ms; over a slow link
+    // Chromium reports that only when a short file is all downloaded
+    const enough = (m) => m.readyState === 4;
+    const check = () => {
+      if (enough(media) && (!data.deskshareMedia || enough(deskshare))) ready();
+      else setTimeout(check, 250);
+    };
+    check();
   }
 
   async function main() {
