@@ -253,4 +253,3 @@ def test_each_image_installs_only_its_own_extra() -> None:
     recorder = _installs(RECORDER_DOCKERFILE)
     assert "[recorder]" in recorder and "[operator]" not in recorder
     assert not any(d.startswith("looptime") for d in extras["test"])  # declared, never used
-

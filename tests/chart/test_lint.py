@@ -26,4 +26,3 @@ def test_lint_catches_a_broken_value() -> None:
     text = str(report)
     assert report["errors"] or any(m["severity"] >= 2 for m in report["messages"])
     assert "replicas" in text
-

@@ -216,8 +216,6 @@ def test_recorder_jobs_get_no_api_access() -> None:
         assert not {s["name"] for s in binding["subjects"]} & recorder_accounts
 
 
-
-
 def _cli_cluster_calls() -> set[Call]:
     """What the ``-n`` commands ask of the API besides Secrets: the KubeApi methods called on
     ``api`` in kube/shutdown_rows.py (shutdown-check), through the same derivation."""

@@ -37,6 +37,7 @@ publish_fixtures = _publish_fixtures()
 pod_templates = publish_fixtures.pod_templates
 dbs = publish_fixtures.dbs
 
+
 @pytest.fixture
 def shared_root(tmp_path: Path) -> Path:
     root = tmp_path / "shared"

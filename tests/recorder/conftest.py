@@ -67,4 +67,3 @@ def renders(simulator, tmp_path_factory) -> dict[str, Run]:
             tail = log.read_text()[-3000:] if log.exists() else ""
             pytest.fail(f"render {form} exited {run.code}:\n{run.stdout[-3000:]}\n{tail}")
     return runs
-

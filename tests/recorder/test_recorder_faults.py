@@ -153,6 +153,7 @@ def _comm(pid: int) -> str:
     except OSError:
         return "gone"
 
+
 def test_own_deadline_stops_cleanly(simulator, tmp_path):
     # deadline = 1 s x 1 + 2 s: passes while the browser starts or the player loads
     run = run_recorder(url_23(simulator), tmp_path / "out.mp4", "--duration", "1",
@@ -160,4 +161,3 @@ def test_own_deadline_stops_cleanly(simulator, tmp_path):
     assert_failed(run, ExitCode.DEADLINE)
     assert ExitCode(run.code).retryable and "deadline passed" in run.result.message
     assert run.seconds < 30
-

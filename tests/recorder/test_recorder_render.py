@@ -55,6 +55,8 @@ def _render(renders, form):
     if renders[form].code != 0:
         skip_if_starved(renders[form])
     return renders[form]
+
+
 CONTROL_BAR_RGB = (45, 55, 66)  # video.js rgba(43,51,63,.95) and Acorn #2f3b45, as captured
 
 

@@ -34,6 +34,7 @@ PLURAL = "bbbmigrations"
 CHILD_PLURAL = "bbbrecordings"
 CRD_DIR = Path(__file__).resolve().parents[3] / "crds"
 
+
 class _WithFactoryDefaults(GenerateJsonSchema):
     """Emit defaults of ``default_factory`` fields too (pydantic leaves them out).
 

@@ -173,7 +173,6 @@ class ChildView:
                         reason=self.state.reason, playback_type=self.playback_type,
                         source_url=self.source_url)
 
-
     def saved(self, state: RecordingState, seq: int, *, notice_failures: int,
               render_seconds: float | None = None) -> ChildView:
         """The same child after our own status write (ahead of the watch)."""

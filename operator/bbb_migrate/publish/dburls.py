@@ -85,4 +85,3 @@ def mysql_args(url: str, connect_timeout: int, statement_timeout: float) -> dict
     if options.get("ssl", "").lower() in {"1", "true", "required"}:
         args["ssl"] = {}
     return args
-

@@ -186,4 +186,3 @@ def check_capture_speed(speed: float | None, wall: float, fps: int = 25) -> None
             f"capture ran at {speed:.2f}x of real time, {lost:.1f} s of "
             f"{wall:.1f} s lost (the machine was too busy to encode as the recording played; "
             "retried later, or lower recorder.parallelism)")
-

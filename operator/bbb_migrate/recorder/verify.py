@@ -100,4 +100,3 @@ def verify(path: Path, expected: float | None, *, need_audio: bool = True,
         frames=int(frames) if frames and str(frames).isdigit() else None,
         brightness=brightness,
     )
-

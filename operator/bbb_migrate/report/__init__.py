@@ -137,4 +137,3 @@ def build(directory: Path, title: str) -> Path:
     rows = (rows_from_state(directory) if (directory / STATE_FILE).exists()
             else rows_from_results(directory))
     return write_report(directory, rows, title)
-

@@ -46,7 +46,6 @@ from .summary import Summary, eta_seconds, summarize
 __all__ = ["Executor", "RunnerError", "dry_run"]
 
 
-
 class Executor(Attempts, Publishing):
     """Runs one migration spec on this machine. Create, then call :meth:`run` once."""
 
@@ -242,4 +241,3 @@ class Executor(Attempts, Publishing):
         if force or now - self._last_tick >= 0.5:
             self._last_tick = now
             self.reporter.update(self.snapshot())
-

@@ -82,4 +82,3 @@ class SimulatorConfig:
         if self.scalelite:
             return tuple(a for a in self.checksums if a != "sha384")
         return self.checksums
-
