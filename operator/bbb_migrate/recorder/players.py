@@ -28,8 +28,7 @@ RECORD_ID_20 = re.compile(r"^/playback/presentation/2\.0/playback\.html$")
 # Never show the pointer or react to it (no hover states, no tooltips), never scroll; the page
 # exactly the capture's size (the window is a pixel larger: browser.py).
 _COMMON_CSS = """
-html, body { overflow: hidden !important; }
-html, body { width: FRAME_W !important; height: FRAME_H !important; }
+html, body { overflow: hidden !important; width: FRAME_W !important; height: FRAME_H !important; }
 ::-webkit-scrollbar { display: none !important; width: 0 !important; height: 0 !important; }
 *, *::before, *::after { cursor: none !important; pointer-events: none !important;
   caret-color: transparent !important; }
@@ -48,7 +47,9 @@ class PlayerForm:
     fill_css: str  # chrome hidden and the presentation area filling the frame
     webcams_box: str  # the element holding the webcams video (moved to the corner or hidden)
     chat_selector: str  # the chat, emptied in layout "player" without chat
-    clock_js: str = ""  # an init script that puts the player's content clock on the media clock
+    # run before the player's own scripts: globals the player then keeps (the 2.0 player's
+    # content clock on the media clock, and no playback it starts by itself)
+    init_js: str = ""
 
 
 # The media clock as the recorder polls it; called with the form's media selector.
@@ -236,7 +237,7 @@ LEGACY_PLAYER_20 = PlayerForm(
 """,
     webcams_box="#side-section",
     chat_selector="#chat-area",
-    clock_js=_CLOCK_20 + _NO_RESUME_20,
+    init_js=_CLOCK_20 + _NO_RESUME_20,
 )
 
 # The webcams video in the bottom-right corner, as compose places it (compose/layout.py): a

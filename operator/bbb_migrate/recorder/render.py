@@ -112,8 +112,8 @@ def render(target: Target, output: Path, duration: float, options: RenderOptions
                 # frame, and the player lays its content out in the boxes it first gets.
                 css = layout_css(form, options.layout, s.width, s.height, options.chat)
                 context.add_init_script(script=style_script(css))
-                if form.clock_js:
-                    context.add_init_script(script=form.clock_js)
+                if form.init_js:
+                    context.add_init_script(script=form.init_js)
             guarded = GuardedPage(page, watchdog, options.evaluate_timeout)
             crashed: list[bool] = []
             page.on("crash", lambda _page: crashed.append(True))

@@ -129,10 +129,9 @@ def _real_player(config: Any, form: str) -> Path | None:
     The real players are not part of this repository; whoever has them can run the recorder
     tests against them (docs/recorder.md, "The simulator's players").
     """
-    root = getattr(config, "real_players", None)
-    if not root:
+    if not config.real_players:
         return None
-    folder = Path(root) / form
+    folder = Path(config.real_players) / form
     entry = "index.html" if form == "2.3" else "playback.html"
     return folder if (folder / entry).is_file() else None
 
